@@ -1,0 +1,1 @@
+"""Answering: turn retrieved passages into a cited answer (extractive or LLM)."""

@@ -1,0 +1,73 @@
+"""The extractive answerer: quotes the sentences that best answer the question, cited."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qa.answer.evidence import MIN_SIMILARITY, Scored, abstain_reason, score_sentences
+from qa.citations import cite
+from qa.errors import ConfigError
+from qa.text import display, normalize
+from qa.types import Citation, Hit
+
+if TYPE_CHECKING:
+    from qa.embeddings import Embedder
+
+ABSTAIN_TEXT = "The documents do not contain the answer to this question."
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer before timings and mode are attached."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    reason: str = ""
+
+
+class ExtractiveAnswerer:
+    """Selects up to ``max_sentences`` sentences scoring within ``ratio`` of the best one."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        min_similarity: float = MIN_SIMILARITY,
+        max_sentences: int = 3,
+        ratio: float = 0.85,
+    ) -> None:
+        if max_sentences <= 0 or not 0 < ratio <= 1:
+            raise ConfigError("max_sentences must be positive and ratio in (0, 1]")
+        self.embedder = embedder
+        self.min_similarity = min_similarity
+        self.max_sentences = max_sentences
+        self.ratio = ratio
+
+    def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], vocabulary: Collection[str]) -> Draft:
+        scored = score_sentences(question, qvec, hits, self.embedder)
+        chosen = self.select(scored)
+        reason = abstain_reason(question, chosen or scored[:1], vocabulary)
+        if reason:
+            return Draft(ABSTAIN_TEXT, (), True, reason)
+        # Document order reads naturally and keeps a multi-sentence answer coherent.
+        chosen.sort(key=lambda s: (s.passage.span.source, s.sentence.start))
+        citations = tuple(cite(n, s.passage, s.sentence) for n, s in enumerate(chosen, start=1))
+        text = " ".join(f"{display(c.quote)} [{c.n}]" for c in citations)
+        return Draft(text, citations, False)
+
+    def select(self, scored: Sequence[Scored]) -> list[Scored]:
+        """Return the best sentence and the runners-up close to it, each text once."""
+        best = scored[0].score
+        chosen: list[Scored] = []
+        seen: set[str] = set()
+        for s in scored:
+            if len(chosen) >= self.max_sentences or s.score < self.ratio * best:
+                break
+            key = normalize(s.sentence.text)
+            if key in seen or s.similarity < self.min_similarity:
+                continue
+            seen.add(key)
+            chosen.append(s)
+        return chosen

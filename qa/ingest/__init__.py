@@ -1,0 +1,1 @@
+"""Ingestion: load files, clean them, split into passages, de-duplicate."""

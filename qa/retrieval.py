@@ -1,0 +1,50 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused with reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.catalog import IndexView
+from qa.embeddings import Embedder
+from qa.errors import ConfigError
+from qa.types import Hit
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Return ids ordered by reciprocal-rank-fusion score, sum of 1/(k + rank) over rankings.
+
+    Ties keep the order in which ids were first seen, so the result is deterministic.
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(dict.fromkeys(ranking), start=1):  # an id counts once per ranking
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+class HybridRetriever:
+    """Finds the passages most likely to answer a query."""
+
+    def __init__(self, view: IndexView, embedder: Embedder, candidates: int = 20) -> None:
+        if candidates <= 0:
+            raise ConfigError(f"candidates must be positive, got {candidates}")
+        self.view = view
+        self.embedder = embedder
+        self.candidates = candidates
+
+    def search(self, query: str, top_k: int, vector: Sequence[float] | None = None) -> list[Hit]:
+        """Return the ``top_k`` best passages for ``query``, best first, each passage once."""
+        if top_k <= 0:
+            raise ConfigError(f"top_k must be positive, got {top_k}")
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+        dense = [(pid, s) for pid, s in self.view.store.query(vector, self.candidates) if pid in self.view.passages]
+        lexical = [(pid, s) for pid, s in self.view.bm25.search(query, self.candidates) if pid in self.view.passages]
+        dense_score, bm25_score = dict(dense), dict(lexical)
+        fused = rrf([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
+        return [
+            Hit(self.view.passages[pid], score, dense_score.get(pid), bm25_score.get(pid), rank)
+            for rank, (pid, score) in enumerate(fused[:top_k], start=1)
+        ]

@@ -1,0 +1,125 @@
+"""Typed values passed between pipeline stages: Document → Passage → Hit → Answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character range [start, end) in a file as stored on disk, with its 1-based lines."""
+
+    source: str  # path relative to the corpus folder, with forward slashes
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded corpus file: its exact text and the content hash used by the manifest."""
+
+    source: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a passage, located in the first file that holds it."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A few consecutive sentences: the unit that is embedded, stored and retrieved.
+
+    ``text`` is exactly ``file_text[span.start:span.end]`` of ``spans[0]``;
+    ``spans`` lists every file that holds the same (normalised) text.
+    """
+
+    id: str
+    text: str
+    spans: tuple[Span, ...]
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def span(self) -> Span:
+        return self.spans[0]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.source for s in self.spans))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with the evidence for its rank."""
+
+    passage: Passage
+    score: float  # fused (RRF) score: higher is better
+    dense: float | None = None  # cosine similarity to the query, when dense retrieval found it
+    bm25: float | None = None
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a claim of the answer comes from: ``quote == file_text[start:end]``."""
+
+    n: int
+    source: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    quote: str
+    supported: bool = True
+    also_in: tuple[str, ...] = ()  # other files holding the same text
+    passage_id: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "start": self.start,
+            "end": self.end,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "quote": self.quote,
+            "supported": self.supported,
+            "also_in": list(self.also_in),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user gets back: text with [n] markers, its citations and how it was made."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    mode: str  # "extractive" or "ollama:<model>" / "openai:<model>"
+    hits: tuple[Hit, ...] = ()
+    rewritten_question: str | None = None
+    notice: str | None = None  # e.g. why the extractive mode answered
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    flagged: bool = False  # the model cited nothing valid
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "rewritten_question": self.rewritten_question,
+            "notice": self.notice,
+            "flagged": self.flagged,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,84 @@
+"""Shared fixtures: isolated settings, deterministic fakes, and the real seeds index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings
+from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.store import MemoryStores
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+GOLDEN = ROOT / "tests" / "golden" / "seeds.jsonl"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's QA_* or Ollama settings, or writes to the real index/."""
+    for key in list(os.environ):
+        if key.startswith("QA_") or key in {
+            "OLLAMA_HOST",
+            "OLLAMA_API_KEY",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "http_proxy",
+            "https_proxy",
+        }:
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def stores() -> MemoryStores:
+    return MemoryStores()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the seeds corpus."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(SEEDS, dest)
+    return dest
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    from qa.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
+    """The seeds indexed once per session with the real model and a real Chroma."""
+    from qa.indexing import build_index
+
+    root = tmp_path_factory.mktemp("seeds-index")
+    s = Settings(corpus_dir=SEEDS, index_dir=root / "index", llm="extractive")
+    build_index(s, real_embedder, progress=False)
+    yield s
+
+
+@pytest.fixture(scope="session")
+def seeds_assistant(seeds_index: Settings, real_embedder):  # type: ignore[no-untyped-def]
+    from qa.assistant import Assistant
+
+    return Assistant.open(settings=seeds_index, embedder=real_embedder)

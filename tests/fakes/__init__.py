@@ -1,0 +1,1 @@
+"""Test doubles that stand in for external services (LLM servers) over real HTTP."""

@@ -1,0 +1,98 @@
+"""Indexing with fakes: incremental updates, provenance, generations and the writer lock."""
+
+from pathlib import Path
+
+import pytest
+
+from qa import layout
+from qa.catalog import IndexView
+from qa.config import Settings
+from qa.errors import CorpusError, IndexLockedError, IndexMismatchError
+from qa.indexing import build_index
+from tests.fakes.embedder import HashingEmbedder
+
+
+def test_second_run_embeds_nothing_and_says_so(settings: Settings, embedder: HashingEmbedder, stores) -> None:  # type: ignore[no-untyped-def]
+    first = build_index(settings, embedder, stores=stores)
+    assert first.embedded == first.passages > 0 and sorted(first.added) == sorted(
+        p.name for p in settings.corpus_dir.iterdir()
+    )
+    before = embedder.embedded
+    second = build_index(settings, embedder, stores=stores)
+    assert second.unchanged and embedder.embedded == before
+    assert "nothing re-embedded" in second.summary()
+    assert second.generation == first.generation
+
+
+def test_changed_added_and_deleted_files_update_only_their_passages(
+    settings: Settings, embedder: HashingEmbedder, stores
+) -> None:  # type: ignore[no-untyped-def]
+    build_index(settings, embedder, stores=stores)
+    corpus = settings.corpus_dir
+    (corpus / "new.md").write_text("# Extra\n\nMeituan launched a rival delivery service.\n", encoding="utf-8")
+    before = embedder.embedded
+    report = build_index(settings, embedder, stores=stores)
+    assert report.added == ["new.md"] and report.embedded == 2  # heading and sentence
+    assert embedder.embedded - before == 2
+
+    (corpus / "new.md").write_text("# Extra\n\nMeituan launched a rival grocery service.\n", encoding="utf-8")
+    report = build_index(settings, embedder, stores=stores)
+    assert report.changed == ["new.md"] and report.embedded == 1 and report.removed_passages == 1
+
+    (corpus / "new.md").unlink()
+    report = build_index(settings, embedder, stores=stores)
+    assert report.removed == ["new.md"] and report.embedded == 0 and report.removed_passages == 2
+    view = IndexView.open(settings, embedder.model_id, stores)
+    assert view.store.count() == len(view.passages)
+    assert not any("Meituan" in p.text for p in view.passages.values())
+
+
+def test_deleting_the_canonical_copy_keeps_the_passage_from_the_other_file(
+    settings: Settings, embedder, stores
+) -> None:  # type: ignore[no-untyped-def]
+    build_index(settings, embedder, stores=stores)
+    view = IndexView.open(settings, embedder.model_id, stores)
+    shared = [p for p in view.passages.values() if len(p.sources) == 2]
+    assert shared
+    first = shared[0].span.source
+    (settings.corpus_dir / first).unlink()
+    report = build_index(settings, embedder, stores=stores)
+    view = IndexView.open(settings, embedder.model_id, stores)
+    assert shared[0].id in view.passages and view.passages[shared[0].id].sources != (first,)
+    text = (settings.corpus_dir / view.passages[shared[0].id].span.source).read_text(encoding="utf-8")
+    p = view.passages[shared[0].id]
+    assert text[p.span.start : p.span.end] == p.text
+    assert report.embedded == 0  # the text was already embedded
+
+
+def test_rebuild_starts_from_scratch_and_old_generations_are_collected(settings: Settings, embedder, stores) -> None:  # type: ignore[no-untyped-def]
+    first = build_index(settings, embedder, stores=stores)
+    second = build_index(settings, embedder, rebuild=True, stores=stores)
+    third = build_index(settings, embedder, rebuild=True, stores=stores)
+    assert second.embedded == second.passages and third.generation != first.generation
+    gens = sorted(p.name for p in settings.index_dir.glob("gen-*"))
+    assert len(gens) == layout.KEEP_GENERATIONS and third.generation in gens and first.generation not in gens
+
+
+def test_empty_corpus_is_explained(tmp_path: Path, embedder, stores) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "empty").mkdir()
+    s = Settings(corpus_dir=tmp_path / "empty", index_dir=tmp_path / "idx")
+    with pytest.raises(CorpusError, match="no readable"):
+        build_index(s, embedder, stores=stores)
+    assert layout.current(s.index_dir) is None
+
+
+def test_other_embedding_model_is_refused(settings: Settings, embedder, stores) -> None:  # type: ignore[no-untyped-def]
+    build_index(settings, embedder, stores=stores)
+    other = HashingEmbedder(model_id="another-model")
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        IndexView.open(settings, other.model_id, stores)
+    with pytest.raises(IndexMismatchError):
+        build_index(settings, other, stores=stores)
+    assert build_index(settings, other, rebuild=True, stores=stores).embedded > 0
+
+
+def test_second_writer_is_refused_naming_the_first(settings: Settings, embedder, stores) -> None:  # type: ignore[no-untyped-def]
+    with layout.writer_lock(settings.index_dir), pytest.raises(IndexLockedError, match="pid"):
+        build_index(settings, embedder, stores=stores)
+    assert build_index(settings, embedder, stores=stores).embedded > 0  # released afterwards
