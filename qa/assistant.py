@@ -10,12 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from qa.answer.backends import Backends
 from qa.answer.evidence import vocabulary
-from qa.answer.extractive import ExtractiveAnswerer
+from qa.answer.extractive import Draft, ExtractiveAnswerer
+from qa.answer.generate import finalize
+from qa.answer.llm import ChatModel, LLMError
+from qa.answer.prompt import build_messages, condense_messages, count_tokens
 from qa.catalog import IndexView
 from qa.config import Settings
-from qa.conversation import Conversation, condense_by_rule
-from qa.embeddings import Embedder, SentenceTransformerEmbedder
+from qa.conversation import Conversation, condense_by_rule, looks_like_follow_up
+from qa.embeddings import Embedder
 from qa.errors import CorpusError
 from qa.indexing import build_index
 from qa.questions import clean_question
@@ -30,7 +34,12 @@ class Assistant:
     """Answers questions about one indexed corpus. Safe to share between threads."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, view: IndexView, stores: StoreFactory | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        view: IndexView,
+        stores: StoreFactory | None = None,
+        chat: ChatModel | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -38,6 +47,7 @@ class Assistant:
         self._lock = threading.Lock()
         self._set_view(view)
         self.extractive = ExtractiveAnswerer(embedder)
+        self.backends = Backends(settings, chat)
 
     @classmethod
     def open(
@@ -49,6 +59,7 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         stores: StoreFactory | None = None,
+        chat: ChatModel | None = None,
         **overrides: Any,
     ) -> Assistant:
         """Return an assistant on ``index_dir`` (built from ``corpus_dir`` first if missing)."""
@@ -56,7 +67,9 @@ class Assistant:
         values: dict[str, Any] = {"index_dir": index_dir, "corpus_dir": corpus_dir, "llm": llm, **overrides}
         changes: dict[str, Any] = {k: Path(v) if k.endswith("_dir") else v for k, v in values.items() if v is not None}
         settings = replace(base, **changes)
-        embedder = embedder or SentenceTransformerEmbedder(settings.embed_model)
+        from qa.onnx_embed import query_embedder  # the index's ONNX export when it has one: no torch import
+
+        embedder = embedder or query_embedder(settings)
         from qa import layout
 
         if layout.current(settings.index_dir) is None:
@@ -67,7 +80,7 @@ class Assistant:
                 )
             log.warning("no index in %s yet: building it from %s", settings.index_dir, settings.corpus_dir)
             build_index(settings, embedder, stores=stores)
-        return cls(settings, embedder, IndexView.open(settings, embedder.model_id, stores), stores)
+        return cls(settings, embedder, IndexView.open(settings, embedder.model_id, stores), stores, chat)
 
     def _set_view(self, view: IndexView) -> None:
         self.view = view
@@ -99,31 +112,89 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Yield the answer's text as it is produced, then the complete Answer."""
-        t0 = time.perf_counter()
+        clock = _Clock()
         question = clean_question(question, self.settings.max_question_chars)
         self.refresh()
-        standalone = condense_by_rule(question, history)
-        t1 = time.perf_counter()
+        chat, notice = self.backends.select()
+        standalone = self._condense(question, history, chat)
+        clock.lap("condense")
         qvec = self.embedder.embed([standalone])[0]
         hits = self.retriever.search(standalone, self.settings.top_k, qvec)
-        t2 = time.perf_counter()
-        draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
-        t3 = time.perf_counter()
-        notice = draft.reason or None
-        yield draft.text
-        yield Answer(
-            question=question,
+        clock.lap("retrieve")
+        base = {"question": question, "hits": tuple(hits), "rewritten_question": _changed(standalone, question)}
+        if chat is None:
+            draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
+            clock.lap("answer")
+            yield draft.text
+            yield self._answer(draft, "extractive", clock, base, notice)
+            return
+        messages = build_messages(standalone, hits)
+        parts: list[str] = []
+        try:
+            for delta in chat.stream(messages):
+                if not parts:
+                    clock.lap("first_token")
+                parts.append(delta)
+                yield delta
+        except LLMError as exc:
+            self.backends.forget()
+            partial = "".join(parts)
+            draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
+            clock.lap("answer")
+            reason = f"{exc}: answer quoted from the documents instead"
+            yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
+            yield self._answer(draft, "extractive", clock, base, reason, partial=partial)
+            return
+        clock.lap("generate")
+        draft = finalize("".join(parts), hits, self.embedder)
+        clock.lap("verify")
+        yield self._answer(draft, chat.name, clock, base, draft.reason or None, prompt_tokens=count_tokens(messages))
+
+    def _condense(self, question: str, history: Sequence[str], chat: ChatModel | None) -> str:
+        """Return a standalone form of a follow-up (by the LLM when there is one)."""
+        if not history or not looks_like_follow_up(question):
+            return question
+        if chat is not None:
+            try:
+                rewritten = chat.complete(condense_messages(question, history)).strip().strip('"')
+                if 0 < len(rewritten) <= self.settings.max_question_chars:
+                    return rewritten
+            except LLMError as exc:
+                log.warning("could not rewrite the follow-up with the model (%s); using a rule", exc)
+        return condense_by_rule(question, history)
+
+    @staticmethod
+    def _answer(
+        draft: Draft, mode: str, clock: _Clock, base: dict[str, Any], notice: str | None, **extra: Any
+    ) -> Answer:
+        return Answer(
             text=draft.text,
             citations=draft.citations,
             abstained=draft.abstained,
-            mode="extractive",
-            hits=tuple(hits),
-            rewritten_question=standalone if standalone != question else None,
-            notice=notice,
-            timings_ms={
-                "condense": (t1 - t0) * 1000,
-                "retrieve": (t2 - t1) * 1000,
-                "answer": (t3 - t2) * 1000,
-                "total": (t3 - t0) * 1000,
-            },
+            mode=mode,
+            notice=notice or draft.reason or None,
+            flagged=draft.flagged,
+            timings_ms=clock.done(),
+            **base,
+            **extra,
         )
+
+
+def _changed(standalone: str, question: str) -> str | None:
+    return standalone if standalone != question else None
+
+
+class _Clock:
+    """Per-stage wall times in milliseconds."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = (now - self.last) * 1000
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        return {**self.laps, "total": (time.perf_counter() - self.start) * 1000}

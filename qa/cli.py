@@ -13,7 +13,7 @@ from typing import Any
 from qa.errors import QAError
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--corpus", dest="corpus_dir", metavar="DIR", help="folder of documents (default: seeds, or QA_CORPUS_DIR)"
     )
@@ -23,7 +23,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server (or QA_CHROMA_URL)")
 
 
-def _llm(p: argparse.ArgumentParser) -> None:
+def add_llm(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--llm", choices=["auto", "ollama", "openai", "extractive"], help="answering backend (default: auto, or QA_LLM)"
     )
@@ -36,14 +36,14 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index from the corpus folder")
-    _common(p)
+    add_common(p)
     p.add_argument("--rebuild", action="store_true", help="start from scratch")
     p.add_argument("--json", action="store_true", help="print a JSON report")
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
-    _common(p)
-    _llm(p)
+    add_common(p)
+    add_llm(p)
     p.add_argument("--top-k", type=int, dest="top_k", metavar="K", help="passages used to answer (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
 
 # Commands that live in their own modules: each has NAME, register(subparsers) -> handler.
 # Their modules must import nothing heavy at top level (``qa --help`` stays fast).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("qa.chat", "qa.doctor", "qa.serve", "qa.evaluation.command")
 
 
 def _command_modules() -> list[Any]:
@@ -85,9 +85,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant
+    from qa.questions import clean_question
     from qa.types import Answer
 
-    assistant = Assistant.open(settings=settings_from(args))
+    settings = settings_from(args)
+    clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
+    assistant = Assistant.open(settings=settings)
     answer: Answer | None = None
     for item in assistant.stream(args.question):
         if isinstance(item, Answer):

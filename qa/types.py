@@ -110,6 +110,8 @@ class Answer:
     notice: str | None = None  # e.g. why the extractive mode answered
     timings_ms: dict[str, float] = field(default_factory=dict)
     flagged: bool = False  # the model cited nothing valid
+    partial: str = ""  # generated text shown before the model failed mid-answer
+    prompt_tokens: int | None = None  # size of the LLM prompt (cl100k tokens), when one was sent
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -121,5 +123,18 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "notice": self.notice,
             "flagged": self.flagged,
+            "partial": self.partial,
+            "prompt_tokens": self.prompt_tokens,
+            "nearest": [
+                {
+                    "source": h.passage.span.source,
+                    "line_start": h.passage.span.line_start,
+                    "line_end": h.passage.span.line_end,
+                    "text": h.passage.text,
+                }
+                for h in self.hits
+            ]
+            if self.abstained
+            else [],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

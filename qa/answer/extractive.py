@@ -26,6 +26,7 @@ class Draft:
     citations: tuple[Citation, ...]
     abstained: bool
     reason: str = ""
+    flagged: bool = False  # a generated answer whose citations were all invalid
 
 
 class ExtractiveAnswerer:

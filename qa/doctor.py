@@ -1,0 +1,78 @@
+"""``qa doctor``: what is configured, what works, and the command that fixes what does not."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+NAME = "doctor"
+
+
+def register(sub: Any) -> Callable[[argparse.Namespace], int]:
+    from qa.cli import add_common, add_llm
+
+    p = sub.add_parser(NAME, help="check the index, the embedding model and the LLM server")
+    add_common(p)
+    add_llm(p)
+    return run
+
+
+def _line(ok: bool | None, what: str, detail: str = "", fix: str = "") -> None:
+    mark = {True: "ok  ", False: "FAIL", None: "--  "}[ok]
+    print(f"[{mark}] {what}" + (f": {detail}" if detail else ""))
+    if fix and ok is False:
+        print(f"       fix: {fix}")
+
+
+def _size(path: Any) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run(args: argparse.Namespace) -> int:
+    from qa import layout
+    from qa.answer.llm import probe
+    from qa.catalog import manifest_passages
+    from qa.cli import settings_from
+    from qa.embeddings import SentenceTransformerEmbedder
+    from qa.errors import QAError
+
+    s = settings_from(args)
+    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}")
+    failures = 0
+    files = sorted(p for p in s.corpus_dir.rglob("*") if p.is_file()) if s.corpus_dir.is_dir() else []
+    _line(
+        bool(files),
+        "corpus folder",
+        f"{len(files)} files" if files else "missing or empty",
+        f"put .txt/.md files in {s.corpus_dir}",
+    )
+    failures += not files
+    try:
+        gen = layout.require_current(s.index_dir)
+        manifest = layout.read_manifest(gen)
+        n = len(manifest_passages(manifest["files"]))
+        detail = f"{len(manifest['files'])} files, {n} unique passages, {_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}"
+        _line(True, "index", detail)
+    except QAError as exc:
+        _line(False, "index", exc.message, exc.hint or "run: qa index")
+        failures += 1
+    t0 = time.perf_counter()
+    try:
+        SentenceTransformerEmbedder(s.embed_model).embed(["check"])
+        _line(True, "embedding model", f"{s.embed_model} loads ({time.perf_counter() - t0:.1f} s)")
+    except QAError as exc:
+        _line(False, "embedding model", exc.message, exc.hint or "")
+        failures += 1
+    backends = ["ollama"] if s.llm in ("auto", "ollama") else ["openai"] if s.llm == "openai" else []
+    for backend in backends:
+        reason = probe(s, backend)
+        where = s.ollama_host if backend == "ollama" else s.openai_base_url
+        _line(reason is None, f"{backend} server and model", f"{where} ready" if reason is None else reason,
+              f"ollama serve & ollama pull {s.ollama_model}" if backend == "ollama" else "start the server")  # fmt: skip
+        # Without an LLM the product still answers (extractively): a warning, not a failure, under auto.
+        failures += reason is not None and s.llm != "auto"
+    if not backends:
+        _line(None, "LLM", "extractive answers only (QA_LLM=extractive)")
+    return 1 if failures else 0
