@@ -8,7 +8,7 @@ from typing import Any
 
 from qa import layout
 from qa.config import Settings
-from qa.errors import IndexMismatchError
+from qa.errors import IndexCorruptError, IndexMismatchError
 from qa.ingest.dedupe import dedupe
 from qa.lexical import BM25Index
 from qa.store import ChromaStores, StoreFactory, VectorStore
@@ -67,7 +67,17 @@ class IndexView:
             )
         passages = {p.id: p for p in manifest_passages(manifest["files"])}
         stores = stores or ChromaStores(settings)
-        return cls(gen, manifest, passages, stores.open(gen), BM25Index.load(gen.bm25_path))
+        store = stores.open(gen)
+        try:
+            stored = store.count()
+        except Exception as exc:  # Chroma raises its own types for damaged files
+            raise IndexCorruptError(f"cannot read the vector store of {gen.path}: {exc}", "run: qa index --rebuild") from exc
+        if stored != len(passages):
+            raise IndexCorruptError(
+                f"the index in {gen.path} is incomplete ({stored} vectors for {len(passages)} passages)",
+                "run: qa index --rebuild",
+            )
+        return cls(gen, manifest, passages, store, BM25Index.load(gen.bm25_path))
 
     def is_current(self) -> bool:
         """Return True while no newer generation has been published."""

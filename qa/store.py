@@ -159,6 +159,9 @@ class ChromaStores:
     def open(self, gen: Generation, create: bool = False) -> ChromaStore:
         if self.url:
             return ChromaStore.remote(self.url, gen.collection, create=create)
+        if not create and not (gen.chroma_path / "chroma.sqlite3").is_file():
+            # Checked before opening: PersistentClient would quietly create an empty database.
+            raise IndexCorruptError(f"the index in {gen.path} has no vector store", "run: qa index --rebuild")
         return ChromaStore.persistent(gen.chroma_path, PERSISTENT_COLLECTION, create=create)
 
     def seed(self, previous: Generation | None, gen: Generation) -> ChromaStore:
