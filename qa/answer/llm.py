@@ -82,7 +82,7 @@ class OllamaChat(_LlamaIndexChat):
         self.host = settings.ollama_host.rstrip("/")
         self.name = f"ollama:{self.model}"
         self.where = f"Ollama at {self.host}"
-        self.fix = f"start it (`ollama serve`), then `ollama pull {self.model}`"
+        self.fix = f"start it with `ollama serve`, then `ollama pull {self.model}`"
         self._settings = settings
         self._client: Any = None
 
