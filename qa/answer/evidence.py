@@ -85,7 +85,9 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
         if not before or before[-1] in ".?!:;\"'(" or m.group(0) == "I":
             continue  # sentence-initial capital ("What", "Does") or the pronoun
         token = m.group(0)
-        parts = [w.removesuffix("'s") for w in words(token)]
+        # In a compound like "Alibaba-linked" only the capitalised parts (and numbers) are names.
+        named = [p for p in re.split(r"[-/]", token) if p[:1].isupper() or p[:1].isdigit()]
+        parts = [w.removesuffix("'s") for p in named for w in words(p)]
         if parts and any(w not in vocabulary for w in parts) and token not in missing:
             missing.append(token)
     return missing
@@ -96,16 +98,22 @@ def vocabulary(passages: Collection[Passage]) -> frozenset[str]:
     return frozenset(w.removesuffix("'s") for p in passages for w in words(p.text))
 
 
-_QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|large|big|often)|what (percentage|proportion|share|number|amount))\b", re.I
+# Answer typing: "how many" wants a count (digits or number words); "how much", "what
+# percentage" and the like want an amount (digits, %, currency, per cent, magnitudes):
+# "two tech giants" answers the first kind but not the second.
+_COUNT_QUESTION = re.compile(r"\bhow many\b|\bwhat number\b", re.I)
+_AMOUNT_QUESTION = re.compile(
+    r"\bhow (much|large|big)\b|\bwhat (percentage|proportion|share|amount)\b|\bby what\b", re.I
 )
 _TIME = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d)\b"
 )
-_QUANTITY = re.compile(
-    r"\d|[$€£¥%]|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|double|per ?cent|percent)\b",
+_MAGNITUDE = r"\d|[$€£¥%]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|per ?cent|percent)\b"
+_AMOUNT = re.compile(_MAGNITUDE, re.I)
+_COUNT = re.compile(
+    _MAGNITUDE
+    + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?)\b",
     re.I,
 )
 
@@ -128,9 +136,16 @@ def abstain_reason(question: str, chosen: Sequence[Scored], vocabulary: Collecti
         return f"the documents do not use most of the question's words ({', '.join(foreign)})"
     if best < MIN_SIMILARITY:
         return f"no sentence is close enough to the question (best similarity {best:.2f})"
-    if _QUANTITY_QUESTION.search(question) and not any(_QUANTITY.search(s.sentence.text) for s in chosen):
-        return "the question asks for a quantity and the closest sentences give none"
-    for when in _TIME.findall(fold(question)):
+    if _AMOUNT_QUESTION.search(question) and not any(_AMOUNT.search(s.sentence.text) for s in chosen):
+        return "the question asks for an amount and the closest sentences give none"
+    if _COUNT_QUESTION.search(question) and not any(_COUNT.search(s.sentence.text) for s in chosen):
+        return "the question asks for a number and the closest sentences give none"
+    for when in time_words(question):
         if not any(when.lower() in s.sentence.text.lower() for s in chosen):
             return f"the closest sentences say nothing about {when}"
     return None
+
+
+def time_words(question: str) -> list[str]:
+    """Return the months, weekdays and years a question names."""
+    return list(dict.fromkeys(_TIME.findall(fold(question))))

@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.evidence import MIN_SIMILARITY, Scored, abstain_reason, score_sentences
+from qa.answer.evidence import MIN_SIMILARITY, Scored, _stem, abstain_reason, score_sentences
 from qa.citations import cite
 from qa.errors import ConfigError
-from qa.text import display, normalize
+from qa.text import content_words, display, normalize
 from qa.types import Citation, Hit
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], vocabulary: Collection[str]) -> Draft:
         scored = score_sentences(question, qvec, hits, self.embedder)
-        chosen = self.select(scored)
+        chosen = self.select(scored, question)
         reason = abstain_reason(question, chosen or scored[:1], vocabulary)
         if reason:
             return Draft(ABSTAIN_TEXT, (), True, reason)
@@ -58,17 +58,26 @@ class ExtractiveAnswerer:
         text = " ".join(f"{display(c.quote)} [{c.n}]" for c in citations)
         return Draft(text, citations, False)
 
-    def select(self, scored: Sequence[Scored]) -> list[Scored]:
-        """Return the best sentence and the runners-up close to it, each text once."""
-        best = scored[0].score
+    def select(self, scored: Sequence[Scored], question: str = "") -> list[Scored]:
+        """Return the best sentence, then runners-up that are close to it and add something.
+
+        A runner-up must score within ``ratio`` of the best and cover a question word that
+        the sentences already chosen do not: a multi-part question gets one sentence per
+        part, and near-duplicates or loosely related neighbours are left out.
+        """
+        best = scored[0].score if scored else 0.0
+        qwords = {_stem(w) for w in content_words(question)}
         chosen: list[Scored] = []
+        covered: set[str] = set()
         seen: set[str] = set()
         for s in scored:
             if len(chosen) >= self.max_sentences or s.score < self.ratio * best:
                 break
             key = normalize(s.sentence.text)
-            if key in seen or s.similarity < self.min_similarity:
+            words = qwords & {_stem(w) for w in content_words(s.sentence.text)}
+            if key in seen or s.similarity < self.min_similarity or (chosen and not words - covered):
                 continue
             seen.add(key)
+            covered |= words
             chosen.append(s)
         return chosen
