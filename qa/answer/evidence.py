@@ -110,7 +110,8 @@ _TIME = re.compile(
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d)\b"
 )
 _MAGNITUDE = r"\d|[$€£¥%]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|per ?cent|percent)\b"
-_AMOUNT = re.compile(_MAGNITUDE, re.I)
+_CURRENCY = r"|\b(euros?|dollars?|yuan|renminbi|pounds?|yen|cents?|rupees?|francs?|won)\b"
+_AMOUNT = re.compile(_MAGNITUDE + _CURRENCY, re.I)
 _COUNT = re.compile(
     _MAGNITUDE
     + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?)\b",
