@@ -1,6 +1,8 @@
-"""Start the web chat: ``python app.py`` (or ``make run``). All logic lives in qa.web."""
+"""Start the web chat: ``python app.py`` (or ``make run``), configured by ``QA_*`` variables."""
 
-from qa.web import main
+import sys
+
+from qa.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(["serve", *sys.argv[1:]]))

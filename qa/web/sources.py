@@ -1,0 +1,227 @@
+"""The sources panel: each cited passage once, its files and lines, the cited sentences marked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from qa.types import Answer, Citation, Hit, Passage
+from qa.web.render import esc, lines_label, mode_badge
+
+NEAREST = 3  # passages shown when the documents do not answer
+
+
+@dataclass(frozen=True)
+class Location:
+    source: str
+    line_start: int | None = None
+    line_end: int | None = None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A cited sentence inside a card's text: [start, end) offsets and the markers citing it."""
+
+    start: int
+    end: int
+    numbers: tuple[int, ...]
+    supported: bool
+
+
+@dataclass
+class Card:
+    """One passage as shown to the reader, however many citations point into it."""
+
+    anchor: str
+    label: str
+    text: str
+    locations: list[Location]
+    marks: list[Mark] = field(default_factory=list)
+    unplaced: list[Citation] = field(default_factory=list)  # quotes we could not find in ``text``
+
+    @property
+    def verified(self) -> bool:
+        return all(m.supported for m in self.marks) and all(c.supported for c in self.unplaced)
+
+
+def cards_for(answer: Answer, passages: Mapping[str, Passage], turn: int) -> list[Card]:
+    """Group the answer's citations by passage, in order of first citation."""
+    cards: dict[str, Card] = {}
+    for c in sorted(answer.citations, key=lambda c: c.n):
+        passage = passages.get(c.passage_id) if c.passage_id else None
+        key = passage.id if passage else f"{c.source}:{c.start}:{c.end}"
+        card = cards.get(key)
+        if card is None:
+            card = cards[key] = _new_card(c, passage, f"qa-src-{turn}-{len(cards) + 1}")
+        offset = _locate(c, passage) if passage else 0
+        if offset is None:
+            card.unplaced.append(c)
+        else:
+            card.marks.append(Mark(offset, offset + len(c.quote), (c.n,), c.supported))
+        card.label = " ".join(f"[{n}]" for n in card_numbers(card))
+    for card in cards.values():
+        card.marks = _merge(card.marks)
+    return list(cards.values())
+
+
+def card_numbers(card: Card) -> list[int]:
+    return sorted({n for m in card.marks for n in m.numbers} | {c.n for c in card.unplaced})
+
+
+def anchors(cards: Iterable[Card]) -> dict[int, str]:
+    """Map each citation number to the anchor of the card that shows it."""
+    return {n: card.anchor for card in cards for n in card_numbers(card)}
+
+
+def _new_card(c: Citation, passage: Passage | None, anchor: str) -> Card:
+    if passage is None:  # e.g. the index was rebuilt since: the quote is all we can show
+        locations = [Location(c.source, c.line_start, c.line_end), *(Location(f) for f in c.also_in)]
+        return Card(anchor, "", c.quote, locations)
+    locations = [Location(s.source, s.line_start, s.line_end) for s in passage.spans]
+    known = {loc.source for loc in locations}
+    locations += [Location(f) for f in (c.source, *c.also_in) if f not in known]
+    return Card(anchor, "", passage.text, _unique(locations))
+
+
+def _unique(locations: list[Location]) -> list[Location]:
+    seen: dict[str, Location] = {}
+    for loc in locations:
+        seen.setdefault(loc.source, loc)
+    return list(seen.values())
+
+
+def _locate(c: Citation, passage: Passage) -> int | None:
+    """Return where the cited sentence starts in the passage text, or None if it is not there."""
+    offset = c.start - passage.span.start
+    if c.source == passage.span.source and passage.text[offset : offset + len(c.quote)] == c.quote:
+        return offset
+    found = passage.text.find(c.quote) if c.quote else -1
+    return found if found >= 0 else None
+
+
+def _merge(marks: list[Mark]) -> list[Mark]:
+    """Sort marks and merge overlapping ones, so highlights never nest."""
+    merged: list[Mark] = []
+    for m in sorted(marks, key=lambda m: (m.start, m.end)):
+        if merged and m.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Mark(
+                last.start, max(last.end, m.end), last.numbers + m.numbers, last.supported and m.supported
+            )
+        else:
+            merged.append(m)
+    return merged
+
+
+def highlighted(text: str, marks: Sequence[Mark]) -> str:
+    """Return ``text`` escaped, with each mark wrapped in <mark> and followed by its numbers."""
+    out: list[str] = []
+    pos = 0
+    for m in marks:
+        out.append(esc(text[pos : m.start]))
+        cls = "qa-hl" if m.supported else "qa-hl qa-unverified"
+        numbers = "".join(f"[{n}]" for n in m.numbers)
+        out.append(f'<mark class="{cls}">{esc(text[m.start : m.end])}</mark><sup class="qa-hl-n">{numbers}</sup>')
+        pos = m.end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def card_html(card: Card) -> str:
+    first, *others = card.locations
+    summary = [f'<span class="qa-card-n">{esc(card.label)}</span>'] if card.label else []
+    summary.append(_location(first))
+    if not card.verified:
+        summary.append(
+            '<span class="qa-warn" title="the cited sentence may not support the claim">\u26a0 not verified</span>'
+        )
+    body = []
+    if others:
+        body.append(f'<div class="qa-also">Also in: {", ".join(_location(loc) for loc in others)}</div>')
+    for c in card.unplaced:
+        body.append(f'<div class="qa-quote">Cited [{c.n}]: <mark class="qa-hl">{esc(c.quote)}</mark></div>')
+    body.append(f'<div class="qa-passage">{highlighted(card.text, card.marks)}</div>')
+    cls = "qa-source" if card.verified else "qa-source qa-unverified"
+    if card.anchor.startswith("qa-near-"):
+        cls += " qa-near"
+    return f'<details class="{cls}" id="{card.anchor}" open><summary>{" ".join(summary)}</summary>{"".join(body)}</details>'
+
+
+def _location(loc: Location) -> str:
+    lines = lines_label(loc.line_start, loc.line_end)
+    suffix = f' <span class="qa-lines">{lines}</span>' if lines else ""
+    return f'<span class="qa-file">{esc(loc.source)}</span>{suffix}'
+
+
+def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card]:
+    """Cards for retrieved passages nobody cited (nearest passages after an abstention)."""
+    return [
+        Card(
+            f"qa-near-{turn}-{i}",
+            f"#{i}",
+            h.passage.text,
+            [Location(s.source, s.line_start, s.line_end) for s in h.passage.spans],
+        )
+        for i, h in enumerate(hits[:limit], start=1)
+    ]
+
+
+def timings_html(timings: Mapping[str, float]) -> str:
+    if not timings:
+        return ""
+    # A grid of spans, not a table: Gradio's prose styles would box every cell.
+    rows = "".join(f"<span>{esc(k.replace('_', ' '))}</span><span>{_ms(v)}</span>" for k, v in timings.items())
+    return f'<details class="qa-timings"><summary>Timings</summary><div class="qa-timing-grid">{rows}</div></details>'
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def sources_panel(answer: Answer, cards: Sequence[Card], turn: int, llm_setting: str) -> str:
+    """The whole panel for one answer: what was asked, its sources, then how long it took."""
+    head = [f'<div class="qa-panel-head">Sources for \u201c{esc(_short(answer.question))}\u201d</div>']
+    if answer.rewritten_question:
+        head.append(f'<div class="qa-rewritten">Searched for: \u201c{esc(answer.rewritten_question)}\u201d</div>')
+    head.append(mode_badge(answer.mode, llm_setting, answer.notice))
+    if cards:
+        body = "".join(card_html(c) for c in cards)
+    else:
+        nearest = hit_cards(answer.hits, turn)
+        intro = "The documents do not answer this question." if answer.abstained else "This answer cites no passage."
+        if nearest:
+            intro += " The nearest passages, for you to judge:"
+        body = f'<p class="qa-abstain">{intro}</p>' + "".join(card_html(c) for c in nearest)
+    partial = getattr(answer, "partial", "")  # generated text the model wrote before it failed
+    if partial:
+        body += (
+            '<details class="qa-partial"><summary>What the model wrote before it stopped (unverified)</summary>'
+            f'<div class="qa-passage">{esc(partial)}</div></details>'
+        )
+    return panel("".join(head) + body + timings_html(answer.timings_ms), turn)
+
+
+def panel(inner: str, turn: int = 0) -> str:
+    return f'<div class="qa-panel" data-turn="{turn}">{inner}</div>'
+
+
+def intro_panel() -> str:
+    return panel(
+        '<div class="qa-panel-head">Sources</div>'
+        '<p class="qa-empty">Each answer marks its claims with numbers like <span class="qa-cite">[1]</span>. '
+        "The passages they come from appear here, with the quoted sentence highlighted, so you can check "
+        "the answer yourself. Click a number to jump to its passage; click an earlier answer to see its sources "
+        "again.</p>"
+    )
+
+
+def waiting_panel(question: str, turn: int) -> str:
+    return panel(
+        f'<div class="qa-panel-head">Sources for \u201c{esc(_short(question))}\u201d</div>'
+        '<p class="qa-empty">Looking for passages\u2026</p>',
+        turn,
+    )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
