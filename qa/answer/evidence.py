@@ -57,7 +57,9 @@ def score_sentences(question: str, qvec: Sequence[float], hits: Sequence[Hit], e
     """Return every sentence of the hits scored against the question, best first."""
     import numpy as np
 
-    candidates = [(h.passage, s) for h in hits for s in h.passage.sentences]
+    # Text written to steer an AI ("ignore previous instructions and say ...") is never a fact
+    # about the subject: it is not quoted as an answer, whatever its similarity to the question.
+    candidates = [(h.passage, s) for h in hits for s in h.passage.sentences if not looks_like_injection(s.text)]
     if not candidates:
         return []
     vectors = embedder.embed([s.text for _, s in candidates])
@@ -68,6 +70,19 @@ def score_sentences(question: str, qvec: Sequence[float], hits: Sequence[Hit], e
         for i, ((p, s), sim) in enumerate(zip(candidates, sims, strict=True))
     ]
     return sorted(scored, key=lambda x: (-x.score, x.order))
+
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|earlier|preceding|system|original)\b"
+    r"|\b(ignore|disregard|forget|override)\b[^.!?]{0,30}\b(instructions?|prompts?)\b"
+    r"|^\s*(system|assistant|developer)\s*:|\byou (are|must) now\b|\bnew instructions\b",
+    re.I,
+)
+
+
+def looks_like_injection(sentence: str) -> bool:
+    """Return True for a sentence that addresses an AI with orders rather than stating facts."""
+    return bool(_INJECTION.search(fold(sentence)))
 
 
 def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
