@@ -1,0 +1,1 @@
+"""Evaluation: score retrieval, answers, citations and abstention on golden questions (``qa eval``)."""

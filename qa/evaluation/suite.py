@@ -1,0 +1,200 @@
+"""One evaluation run end to end: load the questions, ask them, score them, compare with the baseline."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import qa
+from qa.evaluation.golden import GoldenFileError, GoldenQuestion, load_golden, missing_evidence
+from qa.evaluation.metrics import Judgement, Outcome, Scores, failures, judge, score, score_by_type
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.evaluation.baseline import Baseline, Comparison
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+def default_golden() -> Path:
+    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
+    path = Path(qa.__file__).resolve().parent.parent / "tests" / "golden" / "seeds.jsonl"
+    if not path.is_file():
+        raise GoldenFileError(
+            f"no golden file given and the default {path} is not there (qa installed without its repository?)",
+            "pass --golden FILE",
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """Everything one ``qa eval`` run measured."""
+
+    kind: str  # "golden" or "squad"
+    dataset: str
+    corpus: str
+    modes: tuple[str, ...]  # answering backends that produced the answers
+    top_k: int
+    judgements: tuple[Judgement, ...]
+    scores: Scores
+    by_type: dict[str, Scores]
+    comparison: Comparison | None
+    seconds: float
+    total_questions: int  # in the file, before --limit
+
+    @property
+    def failed(self) -> list[Judgement]:
+        return failures(self.judgements)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the ``--json`` object: DESIGN.md's nested metrics, then the details."""
+        out: dict[str, object] = self.scores.to_dict()
+        out.update(
+            kind=self.kind,
+            dataset=self.dataset,
+            corpus=self.corpus,
+            mode=", ".join(self.modes),
+            top_k=self.top_k,
+            seconds=round(self.seconds, 2),
+            by_type={t: s.to_dict() for t, s in self.by_type.items()},
+            failures=[failure_dict(j) for j in self.failed],
+        )
+        if self.comparison is not None:
+            out["baseline"] = self.comparison.to_dict()
+        return out
+
+
+def failure_dict(j: Judgement) -> dict[str, object]:
+    g, o = j.outcome.golden, j.outcome
+    return {
+        "id": g.id,
+        "type": g.type,
+        "question": g.question,
+        "history": list(g.history),
+        "query": o.query,
+        "expected": g.reference_answer,
+        "key_facts": [list(grp) for grp in g.key_facts],
+        "evidence": list(g.evidence),
+        "answer": o.text,
+        "abstained": o.abstained,
+        "rank": j.rank,
+        "problems": list(j.problems),
+    }
+
+
+def sample(questions: Sequence[GoldenQuestion], limit: int | None) -> list[GoldenQuestion]:
+    """Return ``limit`` questions spread evenly over the file (all when no limit).
+
+    Evenly spaced rather than the first N, so a quick run still mixes articles and types.
+    """
+    if limit is None or limit >= len(questions):
+        return list(questions)
+    step = len(questions) / limit
+    return [questions[int(i * step)] for i in range(limit)]
+
+
+def assemble(
+    kind: str,
+    dataset: Path,
+    corpus: Path,
+    top_k: int,
+    outcomes: Sequence[Outcome],
+    comparison: Comparison | None,
+    t0: float,
+    total: int,
+) -> EvalRun:
+    """Return the run record: every outcome judged, scored overall and by type."""
+    judgements = tuple(judge(o) for o in outcomes)
+    return EvalRun(
+        kind=kind,
+        dataset=str(dataset),
+        corpus=str(corpus),
+        modes=tuple(dict.fromkeys(o.mode for o in outcomes if o.mode)),
+        top_k=top_k,
+        judgements=judgements,
+        scores=score(judgements),
+        by_type=score_by_type(judgements),
+        comparison=comparison,
+        seconds=time.perf_counter() - t0,
+        total_questions=total,
+    )
+
+
+def evaluate_golden(
+    settings: Settings,
+    golden: Path | None = None,
+    limit: int | None = None,
+    baseline: bool = False,
+    progress: Progress | None = None,
+) -> EvalRun:
+    """Return the scores of the assistant on ``settings`` for a golden JSON Lines file."""
+    from qa.evaluation.runner import open_assistant, run
+
+    t0 = time.perf_counter()
+    path = golden or default_golden()
+    questions = load_golden(path)
+    assistant = open_assistant(settings)
+    _warn_unreachable_evidence(questions, assistant, settings.corpus_dir)
+    top_k = assistant.settings.top_k
+    base = _baseline(settings.corpus_dir, settings.embed_model) if baseline else None
+    outcomes = run(assistant, sample(questions, limit), progress, observer=base.observe if base else None)
+    comparison = base.comparison(outcomes, top_k) if base else None
+    return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions))
+
+
+def evaluate_squad(
+    settings: Settings,
+    squad: Path,
+    limit: int | None = None,
+    baseline: bool = False,
+    progress: Progress | None = None,
+) -> EvalRun:
+    """Return the scores on a SQuAD 2.0 file, its paragraphs indexed in a temporary folder."""
+    from qa.evaluation.runner import open_assistant, run
+    from qa.evaluation.squad import load_squad
+
+    t0 = time.perf_counter()
+    data = load_squad(squad)
+    with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        data.write_corpus(corpus)
+        # A private local index: never the user's index/ nor a configured Chroma server.
+        local = replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index", chroma_url=None)
+        assistant = open_assistant(local)
+        top_k = assistant.settings.top_k
+        base = _baseline(corpus, settings.embed_model) if baseline else None
+        outcomes = run(assistant, sample(data.questions, limit), progress, observer=base.observe if base else None)
+        comparison = base.comparison(outcomes, top_k) if base else None
+    return assemble("squad", squad, Path(f"{len(data.paragraphs)} paragraphs of {squad.name}"), top_k,
+                   outcomes, comparison, t0, len(data.questions))  # fmt: skip
+
+
+def _baseline(corpus: Path, embed_model: str) -> Baseline:
+    from qa.evaluation.baseline import Baseline
+
+    return Baseline(corpus, embed_model)
+
+
+def _warn_unreachable_evidence(questions: Sequence[GoldenQuestion], assistant: Any, corpus: Path) -> None:
+    """Warn when evidence strings are in no indexed passage: retrieval could never find them.
+
+    That happens with the wrong corpus for the golden file, or evidence that spans two
+    passages or sits in text that ingestion strips; either way the scores would mislead.
+    """
+    view = getattr(assistant, "view", None)
+    passages = getattr(view, "passages", None)
+    if not isinstance(passages, dict):
+        return  # an assistant without an index view to inspect: nothing to check against
+    lost = missing_evidence(questions, [p.text for p in passages.values()])
+    if lost:
+        log.warning(
+            "%d evidence strings are in no indexed passage of %s (first: %s %r): wrong corpus, or evidence "
+            "spanning two passages?", len(lost), corpus, lost[0][0], lost[0][1],
+        )  # fmt: skip
