@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
 
 # Commands that live in their own modules: each has NAME, register(subparsers) -> handler.
 # Their modules must import nothing heavy at top level (``qa --help`` stays fast).
-COMMAND_MODULES: tuple[str, ...] = ("qa.chat", "qa.doctor", "qa.serve", "qa.evaluation.command")
+COMMAND_MODULES: tuple[str, ...] = ("qa.chat", "qa.doctor", "qa.serve", "qa.evaluation.command", "qa.bench")
 
 
 def _command_modules() -> list[Any]:

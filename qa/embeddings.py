@@ -79,6 +79,10 @@ class SentenceTransformerEmbedder:
                 ) from exc
         return self._model
 
+    def model(self) -> object:
+        """Return the loaded SentenceTransformer (qa.onnx_embed exports it for fast queries)."""
+        return self._load()
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         import numpy as np
 

@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qa import layout
@@ -16,6 +17,8 @@ from qa.errors import CorpusError, IndexMismatchError
 from qa.ingest.load import list_files, read_document
 from qa.ingest.split import split_document
 from qa.lexical import BM25Index
+from qa.onnx_embed import update_embedder
+from qa.onnx_export import ensure_encoder
 from qa.store import ChromaStores, StoreFactory
 
 log = logging.getLogger(__name__)
@@ -75,25 +78,28 @@ def build_index(
         files, skipped, diff = _scan(settings, old["files"])
         if not files:
             raise CorpusError(
-                f"no readable .txt or .md files in {settings.corpus_dir}"
+                f"no readable .txt, .md, .html or .pdf files in {settings.corpus_dir}"
                 + (f" ({len(skipped)} skipped)" if skipped else ""),
-                "put UTF-8 text or Markdown files there, or pass --corpus DIR",
+                "put UTF-8 text, Markdown, HTML or PDF files there, or pass --corpus DIR",
             )
         passages = manifest_passages(files)
         if previous and not any(diff.values()):
+            ensure_encoder(previous, None, embedder)  # an index made before ONNX query encoders gets one
             return IndexReport(
                 previous.name, len(files), len(passages), 0, 0, skipped=skipped, seconds=time.perf_counter() - t0
             )
 
         gen = layout.new_generation(settings.index_dir)
-        store = (stores or ChromaStores(settings)).seed(previous, gen)
+        factory = stores or ChromaStores(settings)
+        store = factory.seed(previous, gen)
         have = store.ids()
         wanted = {p.id for p in passages}
         stale = sorted(have - wanted)
         store.delete(stale)
         todo = [p for p in passages if p.id not in have]
-        _embed_into(store, embedder, todo, progress)
+        _embed_into(store, update_embedder(previous, embedder), todo, progress)
         BM25Index.build(passages).save(gen.bm25_path)
+        ensure_encoder(gen, previous, embedder)
         layout.write_manifest(
             gen,
             {
@@ -105,12 +111,19 @@ def build_index(
                 "files": files,
             },
         )
-        layout.publish(gen)
+        before = _generations(settings.index_dir)
+        layout.publish(gen)  # also removes old generation folders ...
+        if isinstance(factory, ChromaStores):  # ... and on a Chroma server, their collections go too
+            factory.drop(layout.Generation(settings.index_dir, n) for n in before - _generations(settings.index_dir))
         return IndexReport(
             gen.name, len(files), len(passages), len(todo), len(stale),
             added=diff["added"], changed=diff["changed"], removed=diff["removed"],
             skipped=skipped, seconds=time.perf_counter() - t0,
         )  # fmt: skip
+
+
+def _generations(root: Path) -> set[str]:
+    return {p.name for p in root.glob("gen-*")}
 
 
 def _scan(settings: Settings, old_files: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:

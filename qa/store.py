@@ -6,9 +6,10 @@ cosine similarities. Chroma errors are re-raised as ``IndexCorruptError``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -78,25 +79,7 @@ class ChromaStore:
 
     @classmethod
     def remote(cls, url: str, name: str, create: bool = False) -> ChromaStore:
-        from urllib.parse import urlparse
-
-        import chromadb
-
-        parsed = urlparse(url if "://" in url else f"http://{url}")
-        try:
-            client = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 8000,
-                ssl=parsed.scheme == "https",
-                settings=chroma_settings(),
-            )
-            client.heartbeat()
-        except Exception as exc:
-            raise ModelUnavailableError(
-                f"Chroma server not reachable at {url}: {type(exc).__name__}",
-                "start it with: chroma run --path DIR --host 127.0.0.1 --port PORT",
-            ) from exc
-        return cls(_collection(client, name, create))
+        return cls(_collection(http_client(url), name, create))
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, texts: Sequence[str]) -> None:
         from llama_index.core.schema import BaseNode, TextNode
@@ -141,6 +124,29 @@ class ChromaStore:
         return int(self._collection.count())
 
 
+def http_client(url: str) -> Any:
+    """Return a client of the Chroma server at ``url``, checked with a heartbeat."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    try:
+        client = chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 8000,
+            ssl=parsed.scheme == "https",
+            settings=chroma_settings(),
+        )
+        client.heartbeat()
+    except Exception as exc:
+        raise ModelUnavailableError(
+            f"Chroma server not reachable at {url}: {type(exc).__name__}",
+            "start it with: chroma run --path DIR --host 127.0.0.1 --port PORT",
+        ) from exc
+    return client
+
+
 def _collection(client: Any, name: str, create: bool) -> Any:
     if create:
         return client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"})
@@ -163,6 +169,22 @@ class ChromaStores:
             # Checked before opening: PersistentClient would quietly create an empty database.
             raise IndexCorruptError(f"the index in {gen.path} has no vector store", "run: qa index --rebuild")
         return ChromaStore.persistent(gen.chroma_path, PERSISTENT_COLLECTION, create=create)
+
+    def drop(self, removed: Iterable[Generation]) -> None:
+        """Delete the server collections of generations whose folders were removed.
+
+        A local store lives in its generation's folder and goes with it; on a server each
+        generation has a collection, which would otherwise pile up with every update.
+        Only generations of this index folder are named, so other indexes sharing the
+        server are never touched.
+        """
+        names = [g.collection for g in removed]
+        if not self.url or not names:
+            return
+        client = http_client(self.url)
+        for name in names:
+            with contextlib.suppress(Exception):  # never created (a killed run) or already deleted
+                client.delete_collection(name)
 
     def seed(self, previous: Generation | None, gen: Generation) -> ChromaStore:
         if previous is None:

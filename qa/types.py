@@ -14,6 +14,7 @@ class Span:
     end: int
     line_start: int
     line_end: int
+    page: int | None = None  # 1-based PDF page; None for formats without pages
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Document:
     source: str
     text: str
     sha256: str
+    pages: tuple[int, ...] = ()  # PDF: offset in ``text`` where each page starts
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Citation:
     supported: bool = True
     also_in: tuple[str, ...] = ()  # other files holding the same text
     passage_id: str = ""
+    page: int | None = None  # 1-based PDF page of the quote
 
     def to_dict(self) -> dict[str, object]:
         return {

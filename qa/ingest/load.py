@@ -9,20 +9,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qa.errors import CorpusError
+from qa.ingest.formats import SUFFIXES as FORMAT_SUFFIXES
+from qa.ingest.formats import read_formatted
 from qa.types import Document
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+CORPUS_SUFFIXES = TEXT_SUFFIXES | FORMAT_SUFFIXES  # HTML and PDF: spans index their extracted text
 _BINARY_SNIFF = 8192
 
 
-def list_files(corpus_dir: Path, suffixes: frozenset[str] = TEXT_SUFFIXES) -> list[Path]:
+def list_files(corpus_dir: Path, suffixes: frozenset[str] = CORPUS_SUFFIXES) -> list[Path]:
     """Return the corpus files under ``corpus_dir`` (recursive, sorted, symlink loops ignored)."""
     if not corpus_dir.exists():
         raise CorpusError(
             f"corpus folder {corpus_dir} does not exist",
-            "create it and put .txt or .md files in it, or pass --corpus DIR",
+            "create it and put .txt, .md, .html or .pdf files in it, or pass --corpus DIR",
         )
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path {corpus_dir} is not a folder")
@@ -66,6 +69,8 @@ def read_document(path: Path, corpus_dir: Path) -> Document | None:
     except OSError as exc:
         log.warning("skipping %s: cannot read it (%s)", source, exc.strerror or exc)
         return None
+    if path.suffix.lower() in FORMAT_SUFFIXES:
+        return read_formatted(source, path.suffix.lower(), data)
     if b"\x00" in data[:_BINARY_SNIFF]:
         log.warning("skipping %s: it looks like a binary file", source)
         return None

@@ -94,6 +94,12 @@ def sentences(text: str, start: int, end: int, splitter: SentenceSplitter) -> li
     return out
 
 
+def page_of(doc: Document, offset: int) -> int | None:
+    """Return the 1-based PDF page holding ``offset`` (pages are separated by blank lines, so
+    no paragraph, hence no passage, spans two pages), or None for formats without pages."""
+    return bisect.bisect_right(doc.pages, offset) if doc.pages else None
+
+
 def split_document(doc: Document, splitter: SentenceSplitter | None = None) -> list[Passage]:
     """Return the passages of one document, in file order."""
     splitter = splitter or punkt_spans()
@@ -112,7 +118,7 @@ def split_document(doc: Document, splitter: SentenceSplitter | None = None) -> l
             )
             if group and (sent is None or too_big):
                 a, b = group[0].start, group[-1].end
-                span = Span(doc.source, a, b, line_of(a), line_of(b - 1))
+                span = Span(doc.source, a, b, line_of(a), line_of(b - 1), page_of(doc, a))
                 passages.append(Passage(passage_id(text[a:b]), text[a:b], (span,), tuple(group)))
                 group = []
             if sent is not None:

@@ -1,0 +1,130 @@
+"""Chroma server mode: index into and answer from a real ``chroma run``, updates and cleanup included."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa import layout
+from qa.config import Settings
+from qa.embeddings import SentenceTransformerEmbedder
+from qa.indexing import build_index
+from qa.store import http_client
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    exe = Path(sys.executable).parent / "chroma"
+    if not exe.exists():
+        pytest.skip("the chroma command (from the chromadb package) is not installed")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = data.parent / f"chroma-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not start: {log.read_text(errors='replace')[-500:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _collections(url: str) -> set[str]:
+    return {c.name if hasattr(c, "name") else str(c) for c in http_client(url).list_collections()}
+
+
+def test_index_update_and_answer_through_a_chroma_server(
+    chroma_url: str, settings: Settings, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    from qa.assistant import Assistant
+
+    s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, llm="extractive", chroma_url=chroma_url)
+    first = build_index(s, real_embedder, progress=False)
+    gen = layout.require_current(s.index_dir)
+    assert not gen.chroma_path.exists()  # vectors live on the server; manifest and BM25 stay local
+    assert http_client(chroma_url).get_collection(gen.collection).count() == first.passages
+
+    bot = Assistant.open(settings=s)
+    ans = bot.ask("Can WeChat Pay be used on Taobao?")
+    assert "cannot use WeChat Pay" in ans.text and ans.citations
+    for c in ans.citations:
+        assert (s.corpus_dir / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.quote
+
+    # Two incremental updates: each embeds only the new paragraph, the answer follows, and the
+    # generation that fell out of KEEP_GENERATIONS loses its collection on the server too.
+    target = sorted(s.corpus_dir.iterdir())[0]
+    for n, fact in enumerate(["The zebra count at the Hangzhou office reached 17 in October.",
+                              "The parrot count at the Shenzhen office reached 23 in November."]):  # fmt: skip
+        with target.open("a", encoding="utf-8") as f:
+            f.write(f"\n\n{fact}\n")
+        report = build_index(s, real_embedder, progress=False)
+        assert report.embedded == 1 and report.changed == [target.name], n
+    ans = bot.ask("How many parrots were counted at the Shenzhen office?")  # the open assistant picks up the update
+    assert "23" in ans.text, ans
+    kept = {layout.Generation(s.index_dir, p.name).collection for p in s.index_dir.glob("gen-*")}
+    ours = {name for name in _collections(chroma_url) if name.startswith("qa-gen-")}
+    assert len(kept) == layout.KEEP_GENERATIONS and ours == kept
+    assert gen.collection not in ours
+
+
+def test_cli_ask_with_chroma_url(
+    chroma_url: str, settings: Settings, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    build_index(Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, chroma_url=chroma_url),
+                real_embedder, progress=False)  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    res = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "Who owns the South China Morning Post?", "--json", "--llm",
+         "extractive", "--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir),
+         "--chroma-url", chroma_url],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert not data["abstained"] and "Alibaba" in data["answer"]
+    # Without the server flag the same index folder has no local vectors: refused, not silently empty.
+    res = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "Who owns the South China Morning Post?", "--llm", "extractive",
+         "--index-dir", str(settings.index_dir)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert res.returncode != 0 and "rebuild" in res.stderr and "Traceback" not in res.stderr

@@ -1,0 +1,58 @@
+"""``qa bench`` pieces that need no measuring: the generated corpus, percentiles, the table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from qa.bench import evidence_hit, percentile, register, table
+from qa.bench_corpus import change_one_file, write_corpus
+from qa.ingest.dedupe import dedupe
+from qa.ingest.load import load_corpus
+from qa.ingest.split import split_document
+
+
+def test_generated_corpus_has_one_passage_per_paragraph_and_no_duplicates(tmp_path: Path) -> None:
+    files = write_corpus(tmp_path, 45)
+    passages = [p for doc in load_corpus(tmp_path) for p in split_document(doc)]
+    headings = len(files)  # each file starts with one heading line, a passage of its own
+    assert len(files) == 3 and len(passages) == 45 + headings
+    assert len(dedupe(passages)) == len(passages)
+    assert write_corpus(tmp_path / "again", 45)[0].read_text() == files[0].read_text()  # deterministic
+    before = files[0].read_text()
+    assert change_one_file(tmp_path) == files[0] and files[0].read_text().startswith(before)
+
+
+def test_percentile_is_a_measured_value() -> None:
+    values = [float(v) for v in range(1, 21)]
+    assert percentile(values, 50) == 10.0 and percentile(values, 95) == 19.0 and percentile(values, 100) == 20.0
+    assert percentile([7.0], 95) == 7.0
+
+
+def test_evidence_hit_normalises_quotes_and_case() -> None:
+    q = {"evidence": ["users still can’t use WeChat Pay"]}
+    assert evidence_hit(q, ["Nothing here.", "Users still can't use WeChat  Pay on Taobao."]) == 1
+    assert evidence_hit(q, ["WeChat Pay works everywhere."]) == 0
+
+
+def test_table_shows_figures_targets_and_failed_sections() -> None:
+    results = {
+        "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 8, "python": "3.11", "system": "Linux",
+                    "date": "2026-01-01", "load_before": 0.1, "load_after": 0.2},
+        "command": "qa bench",
+        "cold": {"product_s": 1.234, "starter_s": 6.17, "starter_over_product": 5.0},
+        "warm": {"answer_p50_ms": 12.3, "answer_p95_ms": 40.1},
+        "webapp": {"error": "RuntimeError: app.py did not start"},
+    }  # fmt: skip
+    text = table(results)
+    assert "Test CPU, 2 cores" in text and "1.23 s" in text and "6.17 s (5.0×" in text
+    assert "12.3 / 40.1 ms" in text and "≤ 2.5 s" in text
+    assert "n/a" in text  # sections not run
+    assert "webapp: RuntimeError: app.py did not start" in text
+
+
+def test_bench_command_registers_with_its_options() -> None:
+    root = argparse.ArgumentParser()
+    handler = register(root.add_subparsers(dest="command"))
+    args = root.parse_args(["bench", "--json", "--runs", "3", "--only", "cold", "--only", "warm"])
+    assert callable(handler) and args.json and args.runs == 3 and args.only == ["cold", "warm"]
