@@ -29,6 +29,7 @@ class Settings:
     top_k: int = 5  # passages handed to the answerer
     candidates: int = 20  # passages each retriever contributes before fusion
     max_question_chars: int = 2000
+    max_file_mb: float = 20.0  # larger corpus files are skipped with a warning
     request_timeout: float = 180.0  # a cold Ollama model load can take a minute or more
     num_ctx: int = 4096
     temperature: float = 0.0
@@ -44,6 +45,8 @@ class Settings:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
         if self.request_timeout <= 0:
             raise ConfigError("request_timeout must be positive")
         if self.auth is not None and ":" not in self.auth:

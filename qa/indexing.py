@@ -132,7 +132,7 @@ def _scan(settings: Settings, old_files: dict[str, Any]) -> tuple[dict[str, Any]
     skipped: list[str] = []
     diff: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
     for path in list_files(settings.corpus_dir):
-        doc = read_document(path, settings.corpus_dir)
+        doc = read_document(path, settings.corpus_dir, int(settings.max_file_mb * 2**20))
         source = path.relative_to(settings.corpus_dir).as_posix()
         if doc is None:
             skipped.append(source)

@@ -47,7 +47,9 @@ def test_odd_but_valid_questions_get_an_answer(bot: Assistant, row: str, questio
     assert ans.abstained or ans.citations
 
 
-def test_corpus_with_every_kind_of_bad_file(tmp_path: Path, embedder, stores, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_with_every_kind_of_bad_file(
+    tmp_path: Path, embedder, stores, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Alibaba and Tencent deepened their partnership this year.\n", encoding="utf-8")
@@ -77,7 +79,13 @@ def test_corpus_with_every_kind_of_bad_file(tmp_path: Path, embedder, stores, ca
         report = build_index(s, embedder, stores=stores)
     assert report.files == 2 and report.passages == 1  # good.txt indexed; empty.txt has no text
     assert sorted(report.skipped) == ["binary.txt", "gone.txt", "latin1.txt", "locked.txt"]
-    for name, why in [("binary.txt", "binary"), ("latin1.txt", "UTF-8"), ("gone.txt", "cannot read"), ("locked.txt", "Permission denied"), ("empty.txt", "no text")]:
+    for name, why in [
+        ("binary.txt", "binary"),
+        ("latin1.txt", "UTF-8"),
+        ("gone.txt", "cannot read"),
+        ("locked.txt", "Permission denied"),
+        ("empty.txt", "no text"),
+    ]:
         assert any(name in r.getMessage() and why in r.getMessage() for r in caplog.records), name
 
 
@@ -87,6 +95,25 @@ def test_ten_thousand_tiny_files(tmp_path: Path, embedder, stores) -> None:  # t
         sub = corpus / f"d{d}"
         sub.mkdir(parents=True)
         for i in range(1000):
-            (sub / f"f{i}.txt").write_text(f"Note {d}-{i} mentions warehouse number {d * 1000 + i}.\n", encoding="utf-8")
-    report = build_index(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder, stores=stores, progress=False)
+            (sub / f"f{i}.txt").write_text(
+                f"Note {d}-{i} mentions warehouse number {d * 1000 + i}.\n", encoding="utf-8"
+            )
+    report = build_index(
+        Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder, stores=stores, progress=False
+    )
     assert report.files == 10_000 and report.passages == 10_000 and report.embedded == 10_000
+
+
+def test_a_50_mb_text_file_is_skipped_with_the_setting_that_allows_it(
+    tmp_path: Path, embedder, stores, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Alibaba and Tencent deepened their partnership.\n", encoding="utf-8")
+    with open(corpus / "huge.txt", "wb") as f:
+        f.truncate(50 * 2**20)  # sparse: 50 MB on paper, nothing on disk
+    with caplog.at_level(logging.WARNING):
+        report = build_index(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder, stores=stores)
+    assert report.skipped == ["huge.txt"] and report.passages == 1
+    assert "50 MB is over the 20 MB limit" in caplog.text and "QA_MAX_FILE_MB" in caplog.text
+    assert Settings.from_env({"QA_MAX_FILE_MB": "64"}).max_file_mb == 64

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 CORPUS_SUFFIXES = TEXT_SUFFIXES | FORMAT_SUFFIXES  # HTML and PDF: spans index their extracted text
 _BINARY_SNIFF = 8192
+MAX_FILE_BYTES = 20 * 2**20  # default of QA_MAX_FILE_MB
 
 
 def list_files(corpus_dir: Path, suffixes: frozenset[str] = CORPUS_SUFFIXES) -> list[Path]:
@@ -61,10 +62,19 @@ def _warn_walk(err: OSError) -> None:
     log.warning("skipping %s: %s", err.filename, err.strerror)
 
 
-def read_document(path: Path, corpus_dir: Path) -> Document | None:
+def read_document(path: Path, corpus_dir: Path, max_bytes: int = MAX_FILE_BYTES) -> Document | None:
     """Return the file as a Document, or None (with a one-line warning) if it cannot be used."""
     source = path.relative_to(corpus_dir).as_posix()
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            # One huge file (a log, a dump) would take the embedder many minutes and hold the
+            # index lock all that time; it is more likely a mistake than a document.
+            log.warning(
+                "skipping %s: %.0f MB is over the %.0f MB limit (raise QA_MAX_FILE_MB to index it)",
+                source, size / 2**20, max_bytes / 2**20,
+            )  # fmt: skip
+            return None
         data = path.read_bytes()
     except OSError as exc:
         log.warning("skipping %s: cannot read it (%s)", source, exc.strerror or exc)
