@@ -24,13 +24,14 @@ def passage_record(p: Passage) -> dict[str, Any]:
         "end": p.span.end,
         "lines": [p.span.line_start, p.span.line_end],
         "sentences": [[s.start, s.end] for s in p.sentences],
+        **({"page": p.span.page} if p.span.page is not None else {}),  # PDFs only
     }
 
 
 def record_passage(source: str, rec: dict[str, Any]) -> Passage:
     start, text = rec["start"], rec["text"]
     sentences = tuple(Sentence(text[a - start : b - start], a, b) for a, b in rec["sentences"])
-    span = Span(source, start, rec["end"], rec["lines"][0], rec["lines"][1])
+    span = Span(source, start, rec["end"], rec["lines"][0], rec["lines"][1], rec.get("page"))
     return Passage(rec["id"], text, (span,), sentences)
 
 

@@ -26,4 +26,5 @@ def cite(n: int, passage: Passage, sentence: Sentence, supported: bool = True) -
         supported=supported,
         also_in=tuple(s for s in passage.sources if s != span.source),
         passage_id=passage.id,
+        page=span.page,  # a passage never spans two PDF pages (see qa.ingest.split.page_of)
     )

@@ -121,7 +121,8 @@ def print_sources(answer: Any) -> None:
     for c in answer.citations:
         also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
         flag = "" if c.supported else "  [NOT VERIFIED]"
-        print(f"[{c.n}] {c.source}:{c.line_start}-{c.line_end} chars {c.start}-{c.end}{also}{flag}")
+        page = f" page {c.page}" if c.page is not None else ""
+        print(f"[{c.n}] {c.source}:{c.line_start}-{c.line_end}{page} chars {c.start}-{c.end}{also}{flag}")
         print(f'    "{_short(c.quote, 300)}"')
     if answer.notice:
         print(f"\n({answer.notice})")

@@ -96,6 +96,7 @@ class Citation:
             "quote": self.quote,
             "supported": self.supported,
             "also_in": list(self.also_in),
+            "page": self.page,
         }
 
 

@@ -137,3 +137,21 @@ def test_mixed_corpus_is_indexed_and_answered_with_exact_quotes(tmp_path: Path) 
             assert extract(str(corpus / c.source))[c.start : c.end] == c.quote
         assert any(c.source == source for c in ans.citations)
     assert not build_index(settings, embedder, progress=False, stores=stores).embedded  # hashes of the bytes
+
+
+def test_pdf_citations_carry_their_page(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.pdf").write_bytes(make_pdf(REPORT))
+    (corpus / "page.html").write_text(PAGE, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
+    embedder, stores = HashingEmbedder(), MemoryStores()
+    build_index(settings, embedder, progress=False, stores=stores)
+    from qa.assistant import Assistant
+
+    bot = Assistant.open(settings=settings, embedder=embedder, stores=stores)  # passages read back from the manifest
+    pdf = bot.ask("Which dividend per share did the board approve in December?").citations
+    assert pdf and {c.page for c in pdf if c.source == "report.pdf"} == {3}
+    assert pdf[0].to_dict()["page"] == pdf[0].page
+    html = bot.ask("Can WeChat Pay be used for transactions on Taobao and Tmall?").citations
+    assert html and all(c.page is None for c in html)
