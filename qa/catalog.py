@@ -72,7 +72,9 @@ class IndexView:
         try:
             stored = store.count()
         except Exception as exc:  # Chroma raises its own types for damaged files
-            raise IndexCorruptError(f"cannot read the vector store of {gen.path}: {exc}", "run: qa index --rebuild") from exc
+            raise IndexCorruptError(
+                f"cannot read the vector store of {gen.path}: {exc}", "run: qa index --rebuild"
+            ) from exc
         if stored != len(passages):
             raise IndexCorruptError(
                 f"the index in {gen.path} is incomplete ({stored} vectors for {len(passages)} passages)",

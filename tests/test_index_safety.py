@@ -36,7 +36,9 @@ def test_stale_lock_from_a_killed_process_is_recovered(tmp_path: Path) -> None:
         pass
 
 
-def test_interrupted_write_leaves_the_previous_generation_in_use(settings: Settings, embedder, stores, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_write_leaves_the_previous_generation_in_use(
+    settings: Settings, embedder, stores, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     first = build_index(settings, embedder, stores=stores)
     (settings.corpus_dir / "extra.txt").write_text("A brand new sentence about Meituan deliveries.", encoding="utf-8")
 
@@ -55,7 +57,9 @@ def test_interrupted_write_leaves_the_previous_generation_in_use(settings: Setti
     assert sum(1 for p in settings.index_dir.glob("gen-*")) <= layout.KEEP_GENERATIONS
 
 
-@pytest.mark.parametrize("damage", ["manifest_truncated", "manifest_missing", "current_dangling", "bm25_missing", "chroma_missing"])
+@pytest.mark.parametrize(
+    "damage", ["manifest_truncated", "manifest_missing", "current_dangling", "bm25_missing", "chroma_missing"]
+)
 def test_corrupted_index_is_detected_with_the_fix(tmp_path: Path, real_embedder, damage: str) -> None:  # type: ignore[no-untyped-def]
     s = Settings(corpus_dir=SEEDS, index_dir=tmp_path / "index", llm="extractive")
     build_index(s, real_embedder, progress=False)
@@ -118,7 +122,9 @@ def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path, real_embedd
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
     build_index(s, real_embedder, progress=False)
     for i in range(300):
-        (corpus / f"bulk{i}.txt").write_text(f"Bulk sentence {i} about port logistics. Another line {i} on shipping.\n", encoding="utf-8")
+        (corpus / f"bulk{i}.txt").write_text(
+            f"Bulk sentence {i} about port logistics. Another line {i} on shipping.\n", encoding="utf-8"
+        )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for delay in (0.5, 2.0, 4.0, 7.0):
         child = subprocess.Popen([sys.executable, "-m", "qa.cli", "index", "--rebuild", "--corpus", str(corpus), "--index-dir",
@@ -130,4 +136,7 @@ def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path, real_embedd
         assert "cannot use WeChat Pay" in ans.text  # whatever generation is current is complete
     report = build_index(replace(s), real_embedder, progress=False)
     assert report.files == 302
-    assert "port logistics" in Assistant.open(settings=s, embedder=real_embedder).ask("What is bulk sentence 7 about?").text
+    assert (
+        "port logistics"
+        in Assistant.open(settings=s, embedder=real_embedder).ask("What is bulk sentence 7 about?").text
+    )
