@@ -138,13 +138,31 @@ def _short(text: str, limit: int = 160) -> str:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"index": cmd_index, "ask": cmd_ask}
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record, never a stale stream.
+
+    ``main()`` runs in-process in tests, where stderr is swapped per test; a handler holding
+    the first test's stream would later write into a closed file.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def setup_logging() -> None:
     """Show our warnings as one line each; libraries only when something failed."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler.addFilter(lambda r: r.levelno >= (logging.WARNING if r.name.startswith("qa") else logging.ERROR))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler (a second main() in one process must not print twice);
+    # handlers others installed, such as pytest's log capture, stay.
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StderrHandler)] + [handler]
     root.setLevel(logging.WARNING)
     logging.addLevelName(logging.WARNING, "warning")
     logging.addLevelName(logging.ERROR, "error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,21 @@ def test_cli_dispatches_registered_commands(seeds_index: Settings, capsys: pytes
         ]
     )
     assert code == 0 and "extractive answers only" in capsys.readouterr().out
+
+
+def test_logging_writes_to_the_current_stderr_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from qa.cli import setup_logging
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    setup_logging()
+    setup_logging()  # a second main() in the same process
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logging.getLogger("qa.test").warning("one")
+    first.close()  # as pytest closes a finished test's captured stream
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("qa.test").warning("two")
+    assert second.getvalue() == "warning: two\n"

@@ -91,16 +91,16 @@ def test_ollama_generate_and_unknown_model(oll: OllamaServer) -> None:
 
 
 def test_ollama_streams_incrementally(oll: OllamaServer) -> None:
-    # Three 0.2 s gaps: the whole reply takes >= 0.6 s, so a first piece seen well
-    # before that proves the server flushes each chunk rather than buffering.
+    # Three 0.2 s gaps follow the first piece: a server that flushes each chunk delivers it at
+    # least 0.6 s before the last one, however loaded the machine (load only adds delay);
+    # a buffering server would deliver all pieces at once.
     oll.replies.append(Reply("one two three four", delay_between_chunks=0.2))
-    t0 = time.monotonic()
     stream = ollama.Client(host=oll.url).chat(model=MODEL, messages=[], stream=True)
     first = next(stream)
-    t_first = time.monotonic() - t0
+    t_first = time.monotonic()
     rest = list(stream)
-    assert first.message.content == "one " and t_first < 0.3
-    assert time.monotonic() - t0 >= 0.6 and rest[-1].done
+    assert first.message.content == "one " and rest[-1].done
+    assert time.monotonic() - t_first >= 0.55
 
 
 def test_ollama_faults(oll: OllamaServer) -> None:
@@ -184,10 +184,9 @@ def test_stop_does_not_hang_mid_delay() -> None:
     worker = threading.Thread(target=call)
     worker.start()
     time.sleep(0.1)
-    t0 = time.monotonic()
     srv.stop()
-    worker.join(timeout=2)
-    assert time.monotonic() - t0 < 1.0 and not worker.is_alive()
+    worker.join(timeout=20)  # the reply was due in 30 s: ending sooner means stop() cut it off
+    assert not worker.is_alive()
     assert [type(e) for e in errors] == [httpx.RemoteProtocolError]
 
 

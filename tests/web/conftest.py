@@ -43,14 +43,17 @@ class SlowAssistant(Assistant):
     """Streams its answer word by word with a pause, like a model writing it."""
 
     delay = 0.05
+    intervals: list[tuple[float, float]]  # (start, end) of every answer streamed, for overlap checks
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+        started = time.monotonic()
         for item in super().stream(question, history):
             if isinstance(item, str):
                 for word in re.findall(r"\S+\s*", item):
                     time.sleep(self.delay)
                     yield word
             else:
+                self.__dict__.setdefault("intervals", []).append((started, time.monotonic()))
                 yield item
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
+from qa.conversation import condense_by_rule
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
 from tests.web.conftest import Launch, MakeAssistant, SlowAssistant, ask, client, content
@@ -122,17 +122,18 @@ def test_several_people_chat_at_once(make_assistant: MakeAssistant, launch: Laun
         except BaseException as exc:  # reported below, with the thread's own error
             errors.append(exc)
 
-    started = time.monotonic()
     threads = [threading.Thread(target=chat, args=(i,)) for i in range(people)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    elapsed = time.monotonic() - started
     assert not errors, errors
     assert len(results) == people
     for first, follow_up in results.values():  # each follow-up saw its own session's history
-        assert f"following: {first.rstrip('?')}" in follow_up
-    one_answer = 0.15 * 6
-    print(f"{people} sessions x 2 questions: {elapsed:.1f} s")
-    assert elapsed < people * 2 * one_answer / 2, elapsed  # sessions were served side by side
+        assert condense_by_rule("And what about the cafe?", [first]) in follow_up
+    # Served side by side: some answer started while another was still streaming. Asserted by
+    # overlap of the answers' time intervals, not by seconds, which a loaded machine stretches.
+    spans = sorted(bot.intervals)  # type: ignore[attr-defined]
+    assert len(spans) == people * 2
+    most_at_once = max(sum(1 for a, b in spans if a <= t < b) for t, _ in spans)
+    assert most_at_once >= 2, spans
