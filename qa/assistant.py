@@ -101,16 +101,21 @@ class Assistant:
         """Return a new conversation with its own history."""
         return Conversation(self)
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        """Return the answer to ``question`` (earlier turns in ``history`` resolve follow-ups)."""
+    def ask(self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None) -> Answer:
+        """Return the answer to ``question`` (earlier turns in ``history`` resolve follow-ups).
+
+        ``sources``: corpus-relative paths of the only documents to search.
+        """
         answer: Answer | None = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, sources):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None  # stream() always ends with the Answer
         return answer
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
+    ) -> Iterator[str | Answer]:
         """Yield the answer's text as it is produced, then the complete Answer."""
         clock = _Clock()
         question = clean_question(question, self.settings.max_question_chars)
@@ -119,9 +124,14 @@ class Assistant:
         standalone = self._condense(question, history, chat)
         clock.lap("condense")
         qvec = self.embedder.embed([standalone])[0]
-        hits = self.retriever.search(standalone, self.settings.top_k, qvec)
+        hits = self.retriever.search(standalone, self.settings.top_k, qvec, sources)
         clock.lap("retrieve")
-        base = {"question": question, "hits": tuple(hits), "rewritten_question": _changed(standalone, question)}
+        base = {
+            "question": question,
+            "hits": tuple(hits),
+            "rewritten_question": _changed(standalone, question),
+            "scope": tuple(sources or ()),
+        }
         if chat is None:
             draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
             clock.lap("answer")

@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     add_common(p)
     add_llm(p)
     p.add_argument("--top-k", type=int, dest="top_k", metavar="K", help="passages used to answer (default 5)")
+    p.add_argument(
+        "--source", action="append", dest="sources", metavar="FILE", help="search only this document (repeatable)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     for module in _command_modules():
@@ -92,7 +95,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
     assistant = Assistant.open(settings=settings)
     answer: Answer | None = None
-    for item in assistant.stream(args.question):
+    for item in assistant.stream(args.question, sources=args.sources):
         if isinstance(item, Answer):
             answer = item
         elif not args.json:

@@ -273,13 +273,13 @@ class Conversation:
     assistant: Assistant
     turns: list[str] = field(default_factory=list)  # earlier user questions, standalone form
 
-    def ask(self, question: str) -> Answer:
-        answer = self.assistant.ask(question, history=self.turns)
+    def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
+        answer = self.assistant.ask(question, history=self.turns, sources=sources)
         self.turns.append(answer.rewritten_question or answer.question)
         return answer
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
-        for item in self.assistant.stream(question, history=self.turns):
+    def stream(self, question: str, sources: Sequence[str] | None = None) -> Iterator[str | Answer]:
+        for item in self.assistant.stream(question, history=self.turns, sources=sources):
             if not isinstance(item, str):
                 self.turns.append(item.rewritten_question or item.question)
             yield item

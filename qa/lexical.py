@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,20 @@ class BM25Index:
         path.mkdir(parents=True, exist_ok=True)
         self._retriever.persist(str(path), show_progress=False)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Return up to ``k`` (passage id, BM25 score) pairs with a positive score, best first."""
+    def search(self, query: str, k: int, within: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Return up to ``k`` (passage id, BM25 score) pairs with a positive score, best first.
+
+        With ``within``, only those passages: every document is scored (BM25 over a sparse
+        index is cheap) and the others are dropped, so the top ``k`` of the chosen ones are exact.
+        """
         from llama_index.core.schema import QueryBundle
 
         n = int(self._retriever.bm25.scores.get("num_docs", 0))
         if n == 0 or not query.strip():
             return []
-        self._retriever.similarity_top_k = min(k, n)
+        self._retriever.similarity_top_k = n if within is not None else min(k, n)
         results = self._retriever.retrieve(QueryBundle(query_str=query))
-        return [(r.node.node_id, float(r.score or 0.0)) for r in results if (r.score or 0.0) > 0]
+        found = [(r.node.node_id, float(r.score or 0.0)) for r in results if (r.score or 0.0) > 0]
+        if within is not None:
+            found = [(pid, s) for pid, s in found if pid in within]
+        return found[:k]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from qa.catalog import IndexView
 from qa.embeddings import Embedder
-from qa.errors import ConfigError
+from qa.errors import BadQuestionError, ConfigError
 from qa.types import Hit
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
@@ -34,17 +34,45 @@ class HybridRetriever:
         self.embedder = embedder
         self.candidates = candidates
 
-    def search(self, query: str, top_k: int, vector: Sequence[float] | None = None) -> list[Hit]:
-        """Return the ``top_k`` best passages for ``query``, best first, each passage once."""
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        vector: Sequence[float] | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """Return the ``top_k`` best passages for ``query``, best first, each passage once.
+
+        ``sources`` (corpus-relative paths) restricts both retrievers to passages found in
+        those files; an unknown path raises ``BadQuestionError`` naming the documents there are.
+        """
         if top_k <= 0:
             raise ConfigError(f"top_k must be positive, got {top_k}")
+        within = self.within(sources) if sources else None
         if vector is None:
             vector = self.embedder.embed([query])[0]
-        dense = [(pid, s) for pid, s in self.view.store.query(vector, self.candidates) if pid in self.view.passages]
-        lexical = [(pid, s) for pid, s in self.view.bm25.search(query, self.candidates) if pid in self.view.passages]
+        store, bm25, known = self.view.store, self.view.bm25, self.view.passages
+        dense = [(pid, s) for pid, s in store.query(vector, self.candidates, within) if pid in known]
+        lexical = [(pid, s) for pid, s in bm25.search(query, self.candidates, within) if pid in known]
         dense_score, bm25_score = dict(dense), dict(lexical)
         fused = rrf([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
         return [
             Hit(self.view.passages[pid], score, dense_score.get(pid), bm25_score.get(pid), rank)
             for rank, (pid, score) in enumerate(fused[:top_k], start=1)
         ]
+
+    def within(self, sources: Sequence[str]) -> set[str]:
+        """Return the ids of the passages held by any of ``sources`` (validated)."""
+        by_source: dict[str, set[str]] = {}
+        for pid, p in self.view.passages.items():
+            for s in p.sources:
+                by_source.setdefault(s, set()).add(pid)
+        wanted = {s.replace("\\", "/").removeprefix("./") for s in sources}
+        unknown = sorted(wanted - by_source.keys())
+        if unknown:
+            known = ", ".join(sorted(by_source)[:8]) + (" ..." if len(by_source) > 8 else "")
+            raise BadQuestionError(
+                f"no indexed document named {', '.join(unknown)}",
+                f"give paths relative to the corpus folder, such as: {known}",
+            )
+        return set().union(*(by_source[s] for s in wanted))

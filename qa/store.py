@@ -7,9 +7,8 @@ cosine similarities. Chroma errors are re-raised as ``IndexCorruptError``.
 from __future__ import annotations
 
 import contextlib
-import math
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,7 +29,9 @@ class VectorStore(Protocol):
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]: ...
+    def query(self, vector: Sequence[float], k: int, within: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Return up to ``k`` (id, cosine) pairs, best first; only ids in ``within`` when given."""
+        ...
 
     def ids(self) -> set[str]: ...
 
@@ -96,18 +97,20 @@ class ChromaStore:
         if ids:
             self._store.delete_nodes(node_ids=list(ids))
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        n = self.count()
+    def query(self, vector: Sequence[float], k: int, within: Collection[str] | None = None) -> list[tuple[str, float]]:
+        # Chroma directly: its cosine-space distance is 1 - cos, so no conversion round trip,
+        # and ``ids`` restricts the search to chosen documents' passages inside Chroma.
+        n = self.count() if within is None else len(within)
         if n == 0:
             return []
-        result = self._store.query(
-            VectorStoreQuery(query_embedding=[float(x) for x in vector], similarity_top_k=min(k, n))
+        result = self._collection.query(
+            query_embeddings=[[float(x) for x in vector]],
+            n_results=min(k, n),
+            ids=None if within is None else sorted(within),
+            include=["distances"],
         )
-        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        sims = [1.0 + math.log(s) if s > 0 else -1.0 for s in (result.similarities or [])]
-        return list(zip(result.ids or [], sims, strict=True))
+        ids, distances = result["ids"][0], (result["distances"] or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])

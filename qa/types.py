@@ -116,6 +116,7 @@ class Answer:
     flagged: bool = False  # the model cited nothing valid
     partial: str = ""  # generated text shown before the model failed mid-answer
     prompt_tokens: int | None = None  # size of the LLM prompt (cl100k tokens), when one was sent
+    scope: tuple[str, ...] = ()  # the only documents searched, when the question was scoped
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -129,6 +130,7 @@ class Answer:
             "flagged": self.flagged,
             "partial": self.partial,
             "prompt_tokens": self.prompt_tokens,
+            "scope": list(self.scope),
             "nearest": [
                 {
                     "source": h.passage.span.source,

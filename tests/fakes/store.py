@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -21,9 +21,10 @@ class MemoryStore:
         for i in ids:
             self.rows.pop(i, None)
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+    def query(self, vector: Sequence[float], k: int, within: Collection[str] | None = None) -> list[tuple[str, float]]:
         q = np.asarray(vector, dtype=np.float32)
-        scored = sorted(((i, float(v @ q)) for i, (v, _) in self.rows.items()), key=lambda x: (-x[1], x[0]))
+        rows = self.rows.items() if within is None else [(i, r) for i, r in self.rows.items() if i in within]
+        scored = sorted(((i, float(v @ q)) for i, (v, _) in rows), key=lambda x: (-x[1], x[0]))
         return scored[:k]
 
     def ids(self) -> set[str]:

@@ -100,3 +100,25 @@ def test_open_builds_the_index_when_missing(tmp_path: Path, real_embedder) -> No
     bot = Assistant.open(index_dir=tmp_path / "fresh", corpus_dir=SEEDS, llm="extractive", embedder=real_embedder)
     assert (tmp_path / "fresh" / "CURRENT").is_file()
     assert not bot.ask("Who owns the South China Morning Post?").abstained
+
+
+def test_scoped_questions_search_only_the_chosen_documents_in_chroma(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "trains.txt").write_text("The night train to Vienna leaves at ten in the evening.\n", encoding="utf-8")
+    (corpus / "buses.txt").write_text("The night bus to Vienna leaves at eleven in the evening.\n", encoding="utf-8")
+    (corpus / "ferries.txt").write_text("The ferry to the island leaves every hour in summer.\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
+    build_index(settings, real_embedder, progress=False)
+    bot = Assistant.open(settings=settings, embedder=real_embedder)
+    hits = bot.retriever.search("When does the night train to Vienna leave?", 3, sources=["buses.txt", "ferries.txt"])
+    assert hits and {h.passage.span.source for h in hits} <= {"buses.txt", "ferries.txt"}
+    assert hits[0].passage.span.source == "buses.txt" and hits[0].dense is not None and hits[0].dense > 0.5
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "When does the night train leave?", "--corpus", str(corpus),
+         "--index-dir", str(settings.index_dir), "--llm", "extractive", "--source", "buses.txt", "--json"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["scope"] == ["buses.txt"] and {c["source"] for c in answer["citations"]} <= {"buses.txt"}
