@@ -12,7 +12,7 @@ from qa.evaluation.baseline import Comparison
 from qa.evaluation.metrics import DEPTHS, Judgement
 from qa.evaluation.suite import EvalRun
 from qa.evaluation.table import ROWS, fmt
-from qa.evaluation.thresholds import THRESHOLDS
+from qa.evaluation.thresholds import gates as gates_of
 from qa.text import display
 
 COLORS = ("#2563eb", "#d97706", "#7c2d12", "#059669")
@@ -79,7 +79,7 @@ def legend(names: Sequence[str]) -> str:
 
 
 def metrics_section(run: EvalRun) -> str:
-    gates = {t.metric: t for t in THRESHOLDS} if run.kind == "golden" else {}
+    gates = {t.metric: t for t in gates_of(run.name)} if run.kind == "golden" else {}
     rates = [(label, key, get) for label, key, get in ROWS if not key.startswith("latency")]
     groups = [(label, [("qa", get(run.scores))]) for label, _, get in rates]
     ticks = {label: gates[key].value for label, key, _ in rates if key in gates}

@@ -22,15 +22,40 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-def default_golden() -> Path:
-    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
-    path = Path(qa.__file__).resolve().parent.parent / "tests" / "golden" / "seeds.jsonl"
-    if not path.is_file():
+# The repository's golden sets: name -> (golden file, corpus folder), relative to the checkout.
+# "seeds" is answered from the configured corpus and index (the product as the user runs it);
+# the others from their own corpus, indexed in a private temporary folder.
+GOLDEN_SETS: dict[str, tuple[str, str]] = {
+    "seeds": ("tests/golden/seeds.jsonl", "seeds"),
+    "docs": ("tests/golden/docs/golden.jsonl", "tests/golden/docs/corpus"),
+}
+
+
+def golden_set(name: str) -> tuple[Path, Path]:
+    """Return (golden file, corpus folder) of a repository golden set, or raise GoldenFileError."""
+    root = Path(qa.__file__).resolve().parent.parent
+    golden, corpus = (root / part for part in GOLDEN_SETS[name])
+    if not golden.is_file():
         raise GoldenFileError(
-            f"no golden file given and the default {path} is not there (qa installed without its repository?)",
+            f"no golden file given and the default {golden} is not there (qa installed without its repository?)",
             "pass --golden FILE",
         )
-    return path
+    return golden, corpus
+
+
+def default_golden() -> Path:
+    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
+    return golden_set("seeds")[0]
+
+
+def set_name(golden: Path) -> str:
+    """Return the name of the repository golden set ``golden`` is, else its file name."""
+    resolved = golden.resolve()
+    root = Path(qa.__file__).resolve().parent.parent
+    for name, (path, _) in GOLDEN_SETS.items():
+        if resolved == (root / path).resolve():
+            return name
+    return golden.name
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,7 @@ class EvalRun:
     """Everything one ``qa eval`` run measured."""
 
     kind: str  # "golden" or "squad"
+    name: str  # "seeds", "docs" (the repository's golden sets), else the file's name
     dataset: str
     corpus: str
     modes: tuple[str, ...]  # answering backends that produced the answers
@@ -58,6 +84,7 @@ class EvalRun:
         out: dict[str, object] = self.scores.to_dict()
         out.update(
             kind=self.kind,
+            set=self.name,
             dataset=self.dataset,
             corpus=self.corpus,
             mode=", ".join(self.modes),
@@ -114,6 +141,7 @@ def assemble(
     judgements = tuple(judge(o) for o in outcomes)
     return EvalRun(
         kind=kind,
+        name=set_name(dataset) if kind == "golden" else dataset.name,
         dataset=str(dataset),
         corpus=str(corpus),
         modes=tuple(dict.fromkeys(o.mode for o in outcomes if o.mode)),
@@ -147,6 +175,25 @@ def evaluate_golden(
     outcomes = run(assistant, sample(questions, limit), progress, observer=base.observe if base else None)
     comparison = base.comparison(outcomes, top_k) if base else None
     return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions))
+
+
+def evaluate_sets(
+    settings: Settings,
+    limit: int | None = None,
+    baseline: bool = False,
+    progress: Progress | None = None,
+) -> list[EvalRun]:
+    """Return one run per repository golden set: the seeds on ``settings``, the others privately indexed."""
+    runs = [evaluate_golden(settings, golden_set("seeds")[0], limit, baseline, progress)]
+    for name in GOLDEN_SETS:
+        if name == "seeds":
+            continue
+        golden, corpus = golden_set(name)
+        with tempfile.TemporaryDirectory(prefix=f"qa-{name}-") as tmp:
+            # Never the user's index/ nor a configured Chroma server.
+            local = replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index", chroma_url=None)
+            runs.append(evaluate_golden(local, golden, limit, baseline, progress))
+    return runs
 
 
 def evaluate_squad(
