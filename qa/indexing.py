@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +70,7 @@ def build_index(
 ) -> IndexReport:
     """Bring the index in ``settings.index_dir`` up to date with ``settings.corpus_dir``."""
     t0 = time.perf_counter()
-    with layout.writer_lock(settings.index_dir):
+    with _created_on_success(settings.index_dir), layout.writer_lock(settings.index_dir):
         previous = None if rebuild else layout.current(settings.index_dir)
         old: dict[str, Any] = layout.read_manifest(previous) if previous else {"files": {}}
         if previous and old.get("embed_model") != embedder.model_id:
@@ -120,6 +123,22 @@ def build_index(
             added=diff["added"], changed=diff["changed"], removed=diff["removed"],
             skipped=skipped, seconds=time.perf_counter() - t0,
         )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _created_on_success(root: Path) -> Iterator[None]:
+    """Remove ``root`` again if this run created it and failed, leaving nothing but the lock file.
+
+    A first ``qa index`` on a missing or empty corpus would otherwise leave an index folder
+    that holds only ``.lock``, which looks like a broken index.
+    """
+    existed = root.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {".lock"}:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
 
 
 def _generations(root: Path) -> set[str]:

@@ -100,9 +100,11 @@ def launch(page: Any, settings: Settings) -> str:
             **launch_options(),
         )
     except OSError as exc:
+        # Gradio's own message advises launch(server_port=...) and GRADIO_SERVER_PORT: not ours to give.
+        reason = "the port is in use" if "empty port" in str(exc) else (exc.strerror or "the address is not available")
         raise ConfigError(
-            f"cannot serve the chat on {settings.host}:{settings.port} ({exc})",
-            "another program may be using that port: set QA_PORT to a free one",
+            f"cannot serve the chat on {settings.host}:{settings.port}: {reason}",
+            "another program may be using that port: pass --port N or set QA_PORT to a free one",
         ) from None
     return url_of(settings)
 
