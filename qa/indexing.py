@@ -161,7 +161,11 @@ def _scan(settings: Settings, old_files: dict[str, Any]) -> tuple[dict[str, Any]
             files[source] = before
             continue
         diff["changed" if before else "added"].append(source)
-        files[source] = {"sha256": doc.sha256, "passages": [passage_record(p) for p in split_document(doc)]}
+        files[source] = {
+            "sha256": doc.sha256,
+            "indexed": time.strftime("%Y-%m-%dT%H:%M:%S%z"),  # shown in the web page's document list
+            "passages": [passage_record(p) for p in split_document(doc)],
+        }
         if not files[source]["passages"]:
             log.warning("%s has no text to index after cleaning", source)
     diff["removed"] = sorted(set(old_files) - set(files))

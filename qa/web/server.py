@@ -97,6 +97,8 @@ def launch(page: Any, settings: Settings) -> str:
             mcp_server=False,
             pwa=False,
             enable_monitoring=False,
+            # Enforced while the bytes arrive: a larger upload is cut off, never written out whole.
+            max_file_size=int(settings.max_file_mb * 2**20),
             **launch_options(),
         )
     except OSError as exc:
