@@ -189,19 +189,29 @@ class Uploader:
         folder = self.settings.corpus_dir / STAGING / uuid.uuid4().hex
         folder.mkdir(parents=True)
         staged = folder / name
-        shutil.copyfile(received, staged)
-        if suffix == ".pdf":
+        try:
+            shutil.copyfile(received, staged)
+            self._parse(staged, size)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return staged
+
+    def _parse(self, staged: Path, size: int) -> None:
+        """Raise Refused unless the loader reads passages from ``staged`` (bombs and corrupt files)."""
+        from qa.ingest.split import split_document
+
+        if staged.suffix == ".pdf":
             check_pdf(staged)
-        doc, reason = documents.read_with_reason(staged, folder, self.max_bytes)
+        doc, reason = documents.read_with_reason(staged, staged.parent, self.max_bytes)
         if doc is None:
             raise Refused(_plain(reason) or "it has no text that can be read")
-        if suffix not in TEXT_SUFFIXES and len(doc.text) > TEXT_PER_BYTE * max(size, 2**20):
+        if staged.suffix not in TEXT_SUFFIXES and len(doc.text) > TEXT_PER_BYTE * max(size, 2**20):
             raise Refused(
                 f"its text expands to {len(doc.text):,} characters from {size:,} bytes (a decompression bomb?)"
             )
-        if not doc.text.strip():
-            raise Refused("it has no text to index")
-        return staged
+        if not doc.text.strip() or not split_document(doc):
+            raise Refused("it has no text to index (after removing boilerplate)")
 
     def _place_and_index(
         self, staged: Path, replace: bool, result: Result, results: list[Result], n: int, m: int
@@ -226,6 +236,7 @@ class Uploader:
                 os.link(staged, target)
             except OSError:  # a file system without hard links: a rename is atomic too
                 os.rename(staged, target)
+            staged.unlink(missing_ok=True)  # the corpus holds the only copy now
         result.saved_as = target.relative_to(self.settings.corpus_dir).as_posix()
         result.status, result.detail = "indexing", f"file {n} of {m}: embedding its passages"
         yield results
