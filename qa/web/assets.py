@@ -87,7 +87,7 @@ mark.qa-hl.qa-unverified { background: #ffe0b2; text-decoration: underline dashe
 .qa-copy:hover { color: var(--body-text-color); }
 .qa-heading { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .25em; }
 .qa-open { display: inline-block; margin-top: .35em; font-size: .85em; }
-.qa-doclist table.qa-docs { width: 100%; border-collapse: collapse; font-size: .88em; }
+.qa-doclist table.qa-docs { width: 100%; border-collapse: collapse; font-size: .88em; border: none !important; }
 .qa-docs th, .qa-docs td { text-align: left; padding: .25em .4em; border: none !important;
   border-bottom: 1px solid var(--border-color-primary) !important; }
 .qa-docs td:last-child { white-space: nowrap; }
