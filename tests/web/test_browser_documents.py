@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.pdf_maker import make_pdf
+from tests.web import test_browser
 from tests.web.conftest import Launch, MakeAssistant, SlowAssistant
-from tests.web.test_browser import FINAL, Tab, browser, tab  # noqa: F401  (fixtures)
+from tests.web.test_browser import Tab
+
+browser, tab = test_browser.browser, test_browser.tab  # the Chromium fixtures, shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
@@ -102,7 +106,7 @@ def test_upload_ask_copy_view_scope_remove(
 
     with t.page.expect_download() as download:
         t.page.locator("#qa-export").click()
-    exported = open(download.value.path(), encoding="utf-8").read()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert "## Who built the harbour lighthouse?" in exported and "uploads/lighthouse.md" in exported
     t.shot("docs-5-after-removal")
     assert t.outside_requests() == [] and t.errors == []
@@ -168,7 +172,7 @@ def test_three_tabs_uploading_at_once(tab: Callable[..., Tab], make_assistant: M
     bot = make_assistant()
     url = launch(bot).url
     tabs = [tab(url) for _ in range(3)]
-    for i, t in enumerate(tabs):
+    for t in tabs:
         t.page.get_by_role("tab", name="Documents", exact=True).click()
     for i, t in enumerate(tabs):
         files = [
