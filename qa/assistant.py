@@ -74,9 +74,12 @@ class Assistant:
 
         if layout.current(settings.index_dir) is None:
             if not settings.corpus_dir.is_dir():
+                # Absolute paths: run from another folder, the relative defaults point somewhere unexpected.
                 raise CorpusError(
-                    f"there is no index in {settings.index_dir} and no corpus folder {settings.corpus_dir} to build it from",
-                    "put .txt or .md files in the corpus folder, or pass corpus_dir",
+                    f"there is no index in {settings.index_dir.absolute()} and no corpus folder "
+                    f"{settings.corpus_dir.absolute()} to build it from",
+                    "put .txt, .md, .html or .pdf files in a folder and pass --corpus DIR (corpus_dir= in Python), "
+                    "or run from the folder that holds seeds/",
                 )
             log.warning("no index in %s yet: building it from %s", settings.index_dir, settings.corpus_dir)
             build_index(settings, embedder, stores=stores)

@@ -36,6 +36,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
+    uploads: str = "auto"  # web page adds/removes documents: auto (loopback, or with QA_AUTH), on, off
 
     def __post_init__(self) -> None:
         if self.llm not in LLM_CHOICES:
@@ -49,6 +50,8 @@ class Settings:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
         if self.request_timeout <= 0:
             raise ConfigError("request_timeout must be positive")
+        if self.uploads not in ("auto", "on", "off"):
+            raise ConfigError(f"QA_UPLOADS={self.uploads!r} is not one of auto, on, off")
         if self.auth is not None and ":" not in self.auth:
             raise ConfigError("QA_AUTH must look like user:password")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,28 @@ def _line(ok: bool | None, what: str, detail: str = "", fix: str = "") -> None:
     print(f"[{mark}] {what}" + (f": {detail}" if detail else ""))
     if fix and ok is False:
         print(f"       fix: {fix}")
+
+
+def with_flags(hint: str, args: argparse.Namespace) -> str:
+    """Return ``hint`` with the folder flags this run was given added to its ``qa index`` command.
+
+    ``qa doctor --index-dir D`` must suggest ``qa index --index-dir D``: the bare command would
+    build the default index, and the doctor would still find none in D.
+    """
+    flags = [
+        f"{flag} {shlex.quote(str(value))}"
+        for flag, value in (
+            ("--corpus", getattr(args, "corpus_dir", None)),
+            ("--index-dir", getattr(args, "index_dir", None)),
+            ("--chroma-url", getattr(args, "chroma_url", None)),
+        )
+        if value
+    ]
+    if not flags or "qa index" not in hint:
+        return hint
+    head, _, tail = hint.partition("qa index")
+    command, space, rest = tail.partition(" (")  # "qa index --rebuild (or ...)": flags go before the aside
+    return f"{head}qa index{command} {' '.join(flags)}{space}{rest}"
 
 
 def _size(path: Any) -> int:
@@ -56,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         detail = f"{len(manifest['files'])} files, {n} unique passages, {_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}"
         _line(True, "index", detail)
     except QAError as exc:
-        _line(False, "index", exc.message, exc.hint or "run: qa index")
+        _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
         failures += 1
     t0 = time.perf_counter()
     try:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +70,7 @@ def build_index(
 ) -> IndexReport:
     """Bring the index in ``settings.index_dir`` up to date with ``settings.corpus_dir``."""
     t0 = time.perf_counter()
-    with layout.writer_lock(settings.index_dir):
+    with _created_on_success(settings.index_dir), layout.writer_lock(settings.index_dir):
         previous = None if rebuild else layout.current(settings.index_dir)
         old: dict[str, Any] = layout.read_manifest(previous) if previous else {"files": {}}
         if previous and old.get("embed_model") != embedder.model_id:
@@ -122,6 +125,22 @@ def build_index(
         )  # fmt: skip
 
 
+@contextlib.contextmanager
+def _created_on_success(root: Path) -> Iterator[None]:
+    """Remove ``root`` again if this run created it and failed, leaving nothing but the lock file.
+
+    A first ``qa index`` on a missing or empty corpus would otherwise leave an index folder
+    that holds only ``.lock``, which looks like a broken index.
+    """
+    existed = root.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {".lock"}:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
 def _generations(root: Path) -> set[str]:
     return {p.name for p in root.glob("gen-*")}
 
@@ -142,7 +161,11 @@ def _scan(settings: Settings, old_files: dict[str, Any]) -> tuple[dict[str, Any]
             files[source] = before
             continue
         diff["changed" if before else "added"].append(source)
-        files[source] = {"sha256": doc.sha256, "passages": [passage_record(p) for p in split_document(doc)]}
+        files[source] = {
+            "sha256": doc.sha256,
+            "indexed": time.strftime("%Y-%m-%dT%H:%M:%S%z"),  # shown in the web page's document list
+            "passages": [passage_record(p) for p in split_document(doc)],
+        }
         if not files[source]["passages"]:
             log.warning("%s has no text to index after cleaning", source)
     diff["removed"] = sorted(set(old_files) - set(files))

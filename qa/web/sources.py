@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from qa.types import Answer, Citation, Hit, Passage
+from qa.types import Answer, Citation, Hit, Passage, Span
 from qa.web.render import esc, lines_label, mode_badge
 
 NEAREST = 3  # passages shown when the documents do not answer
@@ -16,6 +16,24 @@ class Location:
     source: str
     line_start: int | None = None
     line_end: int | None = None
+    page: int | None = None  # 1-based PDF page
+    start: int | None = None  # offsets of the passage in the document's text, for the document view
+    end: int | None = None
+
+
+def _span_location(s: Span) -> Location:
+    return Location(s.source, s.line_start, s.line_end, s.page, s.start, s.end)
+
+
+def heading_of(passage: Passage | None, citation: Citation | None = None) -> str:
+    """Return the section heading of a passage (where the index records one), as one line."""
+    for holder in (citation, passage):
+        value = getattr(holder, "heading", None) if holder is not None else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list | tuple) and value:
+            return " \u203a ".join(str(v) for v in value if str(v).strip())
+    return ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,7 @@ class Card:
     label: str
     text: str
     locations: list[Location]
+    heading: str = ""
     marks: list[Mark] = field(default_factory=list)
     unplaced: list[Citation] = field(default_factory=list)  # quotes we could not find in ``text``
 
@@ -75,12 +94,12 @@ def anchors(cards: Iterable[Card]) -> dict[int, str]:
 
 def _new_card(c: Citation, passage: Passage | None, anchor: str) -> Card:
     if passage is None:  # e.g. the index was rebuilt since: the quote is all we can show
-        locations = [Location(c.source, c.line_start, c.line_end), *(Location(f) for f in c.also_in)]
-        return Card(anchor, "", c.quote, locations)
-    locations = [Location(s.source, s.line_start, s.line_end) for s in passage.spans]
+        first = Location(c.source, c.line_start, c.line_end, c.page, c.start, c.end)
+        return Card(anchor, "", c.quote, [first, *(Location(f) for f in c.also_in)], heading_of(None, c))
+    locations = [_span_location(s) for s in passage.spans]
     known = {loc.source for loc in locations}
     locations += [Location(f) for f in (c.source, *c.also_in) if f not in known]
-    return Card(anchor, "", passage.text, _unique(locations))
+    return Card(anchor, "", passage.text, _unique(locations), heading_of(passage, c))
 
 
 def _unique(locations: list[Location]) -> list[Location]:
@@ -136,11 +155,14 @@ def card_html(card: Card) -> str:
             '<span class="qa-warn" title="the cited sentence may not support the claim">\u26a0 not verified</span>'
         )
     body = []
+    if card.heading:
+        body.append(f'<div class="qa-heading">\u00a7 {esc(card.heading)}</div>')
     if others:
         body.append(f'<div class="qa-also">Also in: {", ".join(_location(loc) for loc in others)}</div>')
     for c in card.unplaced:
         body.append(f'<div class="qa-quote">Cited [{c.n}]: <mark class="qa-hl">{esc(c.quote)}</mark></div>')
     body.append(f'<div class="qa-passage">{highlighted(card.text, card.marks)}</div>')
+    body.append(open_link(first, card))
     cls = "qa-source" if card.verified else "qa-source qa-unverified"
     if card.anchor.startswith("qa-near-"):
         cls += " qa-near"
@@ -148,9 +170,21 @@ def card_html(card: Card) -> str:
 
 
 def _location(loc: Location) -> str:
+    where = [f"page {loc.page}"] if loc.page is not None else []
     lines = lines_label(loc.line_start, loc.line_end)
-    suffix = f' <span class="qa-lines">{lines}</span>' if lines else ""
+    if lines:
+        where.append(lines)
+    suffix = f' <span class="qa-lines">{", ".join(where)}</span>' if where else ""
     return f'<span class="qa-file">{esc(loc.source)}</span>{suffix}'
+
+
+def open_link(loc: Location, card: Card) -> str:
+    """A link that opens the whole document with this passage (its cited sentence, if any) highlighted."""
+    start, end = loc.start, loc.end
+    if start is not None and card.marks:
+        start, end = start + card.marks[0].start, start + card.marks[0].end
+    span = f' data-start="{start}" data-end="{end}"' if start is not None and end is not None else ""
+    return f'<a class="qa-open" href="#" data-source="{esc(loc.source)}"{span}>Open document</a>'
 
 
 def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card]:
@@ -160,7 +194,8 @@ def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card
             f"qa-near-{turn}-{i}",
             f"#{i}",
             h.passage.text,
-            [Location(s.source, s.line_start, s.line_end) for s in h.passage.spans],
+            [_span_location(s) for s in h.passage.spans],
+            heading_of(h.passage),
         )
         for i, h in enumerate(hits[:limit], start=1)
     ]
@@ -212,6 +247,14 @@ def intro_panel() -> str:
         "The passages they come from appear here, with the quoted sentence highlighted, so you can check "
         "the answer yourself. Click a number to jump to its passage; click an earlier answer to see its sources "
         "again.</p>"
+    )
+
+
+def stopped_panel(turn: int) -> str:
+    return panel(
+        '<div class="qa-panel-head">Sources</div>'
+        '<p class="qa-empty">The answer was stopped before it was finished, so its citations were not checked.</p>',
+        turn,
     )
 
 
