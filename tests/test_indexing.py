@@ -32,8 +32,8 @@ def test_changed_added_and_deleted_files_update_only_their_passages(
     (corpus / "new.md").write_text("# Extra\n\nMeituan launched a rival delivery service.\n", encoding="utf-8")
     before = embedder.embedded
     report = build_index(settings, embedder, stores=stores)
-    assert report.added == ["new.md"] and report.embedded == 2  # heading and sentence
-    assert embedder.embedded - before == 2
+    assert report.added == ["new.md"] and report.embedded == 1  # the sentence; its heading is no passage
+    assert embedder.embedded - before == 1
 
     (corpus / "new.md").write_text("# Extra\n\nMeituan launched a rival grocery service.\n", encoding="utf-8")
     report = build_index(settings, embedder, stores=stores)
@@ -41,7 +41,7 @@ def test_changed_added_and_deleted_files_update_only_their_passages(
 
     (corpus / "new.md").unlink()
     report = build_index(settings, embedder, stores=stores)
-    assert report.removed == ["new.md"] and report.embedded == 0 and report.removed_passages == 2
+    assert report.removed == ["new.md"] and report.embedded == 0 and report.removed_passages == 1
     view = IndexView.open(settings, embedder.model_id, stores)
     assert view.store.count() == len(view.passages)
     assert not any("Meituan" in p.text for p in view.passages.values())
