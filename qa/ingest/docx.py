@@ -27,6 +27,8 @@ def _paragraph(out: TextBuilder, p: Any) -> None:
         out.add_heading(int(heading.group(1)), text)
     elif style.lower().startswith("list") or p._p.pPr is not None and p._p.pPr.numPr is not None:
         out.add("item", text)
+    elif "term" in style.lower():  # "Definition Term": leads in to its definition
+        out.add("term", text)
     elif style.lower() == "caption":
         out.add("caption", text)
     else:

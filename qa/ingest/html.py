@@ -23,8 +23,8 @@ _DROP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "
 _ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alert", "menu"})
 _FURNITURE_NAME = re.compile(
     r"(^|[-_ ])(nav|navbar|navigation|menu|menubar|sidebar|breadcrumbs?|footer|cookies?|consent|banner|skip"
-    r"|share|social|advert|ads|related|pagination|toolbar|masthead|site-header)([-_ ]|$)"
-    r"|sphinxsidebar|sidebar|breadcrumb|cookie|navbar|footer",
+    r"|share|social|advert|ads|related|pagination|toolbar|masthead|site-header|header|headerlink)([-_ ]|$)"
+    r"|sphinxsidebar|sidebar|breadcrumb|cookie|navbar|footer|copiable-anchor",
     re.I,
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -41,7 +41,10 @@ def _furniture(el: Any) -> bool:
     if (el.get("role") or "").lower() in _ROLES:
         return True
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return el.tag != "body" and bool(names.strip()) and bool(_FURNITURE_NAME.search(names))
+    if el.tag == "body" or not names.strip() or not _FURNITURE_NAME.search(names):
+        return False
+    # A "header" that holds the page's heading is the article's head, not the site's.
+    return not el.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
 
 
 def main_content(root: Any) -> Any:

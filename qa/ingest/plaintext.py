@@ -170,8 +170,8 @@ def _is_heading_line(line: _Line, run: list[_Line], alone: bool, last: bool) -> 
     if is_furniture(title):
         return False
     stars = _STARS.match(line.text)
-    if stars:  # "* Noteworthy changes in release 2.1": alone, or heading a run of indented notes
-        return alone or all(ln.indent for ln in run[1:])
+    if stars:  # "* Noteworthy changes in release 2.1" stands alone; "* fixed ..." with a hanging indent is an item
+        return alone
     if _ITEM.match(line.text):
         return False
     if _VERSION.search(title) and (alone or all(ln.indent or _ITEM.match(ln.text) for ln in run[1:])):
