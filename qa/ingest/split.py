@@ -77,14 +77,26 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, start + len(piece.rstrip())
 
 
+def _open_brackets(piece: str) -> bool:
+    return piece.count("[") > piece.count("]") or piece.count("(") > piece.count(")")
+
+
 def sentences(text: str, start: int, end: int, splitter: SentenceSplitter) -> list[Sentence]:
-    """Return the sentences of ``text[start:end]`` with absolute offsets."""
-    out: list[Sentence] = []
+    """Return the sentences of ``text[start:end]`` with absolute offsets.
+
+    A cut inside brackets ("[Smith et al.](url)", "(see p. 4)") is undone: Punkt knows
+    abbreviations, not Markdown links, and half a link has no plain form.
+    """
+    spans: list[tuple[int, int]] = []
     for s, e in splitter(text[start:end]):
         a, b = _trim(text, start + s, start + e)
-        if b > a:
-            out.append(Sentence(text[a:b], a, b))
-    return out
+        if b <= a:
+            continue
+        if spans and _open_brackets(text[spans[-1][0] : spans[-1][1]]) and b - spans[-1][0] <= MAX_CHARS:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return [Sentence(text[a:b], a, b) for a, b in spans]
 
 
 def block_sentences(text: str, block: Block, splitter: SentenceSplitter, plain: Callable[[str], str]) -> list[Sentence]:

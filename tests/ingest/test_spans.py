@@ -117,3 +117,12 @@ def test_hard_wrapped_paragraph_stays_whole_and_one_line_paragraphs_split() -> N
     )
     passages = split_document(Document("minutes.txt", wrapped, "x"))
     assert len(passages) == 1 and len(passages[0].sentences) == 2
+
+
+def test_a_sentence_is_never_cut_inside_a_link() -> None:
+    text = "Two variants exist (see [Lund et al. 2031](https://example.org/lund)). The first is older.\n"
+    passages = split_document(Document("v.md", text, "x"))
+    assert [s.readable for p in passages for s in p.sentences] == [
+        "Two variants exist (see Lund et al. 2031).",
+        "The first is older.",
+    ]
