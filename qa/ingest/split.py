@@ -59,14 +59,13 @@ def punkt_spans() -> SentenceSplitter:
     return splitter
 
 
-def passage_id(text: str, heading: str = "") -> str:
-    """Return the id of a passage: a hash of its normalised heading path and text.
+def passage_id(text: str) -> str:
+    """Return the id of a passage: a hash of its normalised text, equal for typographic copies.
 
-    Typographic copies share an id; the same words under two headings do not (they are
-    embedded with their headings, so their vectors differ).
+    The heading path is not part of it: the same words in two files are one passage listing
+    both files (the first occurrence's heading path is the one embedded and shown).
     """
-    key = normalize(text) if not heading else normalize(heading) + "\x1f" + normalize(text)
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:20]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -151,7 +150,7 @@ class _Passages:
             span = Span(
                 self.doc.source, a, b, line_of(self.starts, a), line_of(self.starts, b - 1), page_of(self.doc, a)
             )
-            pid = passage_id(text[a:b], self.heading)
+            pid = passage_id(text[a:b])
             self.out.append(Passage(pid, text[a:b], (span,), tuple(self.group), self.heading))
         self.group = []
         self.short = False

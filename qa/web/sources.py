@@ -55,7 +55,7 @@ def cards_for(answer: Answer, passages: Mapping[str, Passage], turn: int) -> lis
         card = cards.get(key)
         if card is None:
             card = cards[key] = _new_card(c, passage, f"qa-src-{turn}-{len(cards) + 1}")
-        place = _locate(c, card) if passage else (0, len(c.quote))
+        place = _locate(c, card, passage) if passage else (0, len(c.quote))
         if place is None:
             card.unplaced.append(c)
         else:
@@ -109,11 +109,18 @@ def _unique(locations: list[Location]) -> list[Location]:
     return list(seen.values())
 
 
-def _locate(c: Citation, card: Card) -> tuple[int, int] | None:
+def _locate(c: Citation, card: Card, passage: Passage) -> tuple[int, int] | None:
     """Return where the cited sentences are in the card's text, or None if they are not there."""
     inside = [place for (a, b), place in card.places.items() if c.start <= a and b <= c.end]
     if inside:  # one sentence, or a generated answer's claim backed by several
         return min(p[0] for p in inside), max(p[1] for p in inside)
+    # Part of one sentence (or a passage without sentences): by offset, where the text is as shown.
+    starts = [(a, place[0]) for (a, b), place in card.places.items() if a <= c.start and c.end <= b]
+    a, shown = starts[0] if starts else (passage.span.start, 0) if not card.places else (0, -1)
+    if shown >= 0 and c.source == passage.span.source:
+        offset = shown + c.start - a
+        if card.text[offset : offset + len(c.quote)] == c.quote:
+            return offset, offset + len(c.quote)
     found = card.text.find(c.quote) if c.quote else -1
     return (found, found + len(c.quote)) if found >= 0 else None
 
