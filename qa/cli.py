@@ -94,7 +94,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     require_corpus(settings.corpus_dir)
     report = build_index(settings, SentenceTransformerEmbedder(settings.embed_model), rebuild=args.rebuild)
     if args.json:
-        print(json.dumps({**report.__dict__, "unchanged": report.unchanged}, indent=2))
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(report.summary())
     return 0
@@ -145,14 +145,15 @@ def print_sources(answer: Any, notice: bool = True) -> None:
             print("\nNearest passages:")
             for hit in answer.hits[:3]:
                 span = hit.passage.span
-                print(f"  - {span.source}:{span.line_start}-{span.line_end}  {_short(hit.passage.text)}")
+                print(f"  - {span.source}:{span.line_start}-{span.line_end}  {_short(hit.passage.readable)}")
         return
     print()
     for c in answer.citations:
         also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
         flag = "" if c.supported else "  [NOT VERIFIED]"
         page = f" page {c.page}" if c.page is not None else ""
-        print(f"[{c.n}] {c.source}:{c.line_start}-{c.line_end}{page} chars {c.start}-{c.end}{also}{flag}")
+        heading = f"  ({c.heading})" if c.heading else ""
+        print(f"[{c.n}] {c.source}:{c.line_start}-{c.line_end}{page} chars {c.start}-{c.end}{also}{flag}{heading}")
         print(f'    "{_short(c.quote, 300)}"')
     if answer.notice and notice:
         print(f"\n({answer.notice})")

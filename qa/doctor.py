@@ -64,19 +64,27 @@ def run(args: argparse.Namespace) -> int:
     s = settings_from(args)
     print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}")
     failures = 0
-    files = sorted(p for p in s.corpus_dir.rglob("*") if p.is_file()) if s.corpus_dir.is_dir() else []
+    from qa.ingest.load import scan
+
+    files, other = scan(s.corpus_dir) if s.corpus_dir.is_dir() else ([], [])
+    # Unsupported files are not corpus files: they are counted (and named by qa index) as skipped.
+    unsupported = (
+        f", {len(other)} skipped (unsupported: {', '.join(p.name for p in other[:5])}{'...' if len(other) > 5 else ''})"
+    )
     _line(
         bool(files),
         "corpus folder",
-        f"{len(files)} files" if files else "missing or empty",
-        f"put .txt/.md files in {s.corpus_dir}",
+        (f"{len(files)} files" + (unsupported if other else "")) if files else "missing or empty",
+        f"put .txt, .md, .rst, .csv, .html, .pdf or .docx files in {s.corpus_dir}",
     )
     failures += not files
     try:
         gen = layout.require_current(s.index_dir)
         manifest = layout.read_manifest(gen)
         n = len(manifest_passages(manifest["files"]))
-        detail = f"{len(manifest['files'])} files, {n} unique passages, {_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}"
+        skipped = len(manifest.get("skipped", []))
+        detail = (f"{len(manifest['files'])} files, {skipped} skipped, {n} unique passages, "
+                  f"{_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}")  # fmt: skip
         _line(True, "index", detail)
     except QAError as exc:
         _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))

@@ -62,11 +62,11 @@ def score_sentences(question: str, qvec: Sequence[float], hits: Sequence[Hit], e
     candidates = [(h.passage, s) for h in hits for s in h.passage.sentences if not looks_like_injection(s.text)]
     if not candidates:
         return []
-    vectors = embedder.embed([s.text for _, s in candidates])
+    vectors = embedder.embed([s.readable for _, s in candidates])
     sims = vectors @ np.asarray(qvec, dtype=np.float32)
     qwords = set(content_words(question))
     scored = [
-        Scored(p, s, float(sim), overlap(qwords, s.text), i)
+        Scored(p, s, float(sim), overlap(qwords, s.readable), i)
         for i, ((p, s), sim) in enumerate(zip(candidates, sims, strict=True))
     ]
     return sorted(scored, key=lambda x: (-x.score, x.order))

@@ -55,7 +55,8 @@ class ExtractiveAnswerer:
         # Document order reads naturally and keeps a multi-sentence answer coherent.
         chosen.sort(key=lambda s: (s.passage.span.source, s.sentence.start))
         citations = tuple(cite(n, s.passage, s.sentence) for n, s in enumerate(chosen, start=1))
-        text = " ".join(f"{display(c.quote)} [{c.n}]" for c in citations)
+        # The answer reads the plain form (link text, no markup); the citation keeps the exact quote.
+        text = " ".join(f"{display(s.sentence.readable)} [{c.n}]" for s, c in zip(chosen, citations, strict=True))
         return Draft(text, citations, False)
 
     def select(self, scored: Sequence[Scored], question: str = "") -> list[Scored]:

@@ -32,7 +32,7 @@ def _quote(text: str) -> str:
 def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
     """Return the chat messages for answering ``question`` from ``hits`` (numbered from 1)."""
     blocks = "\n".join(
-        f'<source n="{i}" file="{_quote(h.passage.span.source)}">\n{_quote(h.passage.text)}\n</source>'
+        f'<source n="{i}" file="{_quote(h.passage.span.source)}">\n{_quote(h.passage.indexed_text)}\n</source>'
         for i, h in enumerate(hits, start=1)
     )
     user = (

@@ -239,7 +239,7 @@ def _warn_unreachable_evidence(questions: Sequence[GoldenQuestion], assistant: A
     passages = getattr(view, "passages", None)
     if not isinstance(passages, dict):
         return  # an assistant without an index view to inspect: nothing to check against
-    lost = missing_evidence(questions, [p.text for p in passages.values()])
+    lost = missing_evidence(questions, [f"{getattr(p, 'heading', '')}\n{p.text}" for p in passages.values()])
     if lost:
         log.warning(
             "%d evidence strings are in no indexed passage of %s (first: %s %r): wrong corpus, or evidence "

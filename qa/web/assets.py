@@ -52,6 +52,7 @@ a.qa-cite:hover { background: var(--color-accent); color: white !important; }
 .qa-file { font-family: var(--font-mono); font-size: .85em; overflow-wrap: anywhere; }
 .qa-lines { font-size: .85em; color: var(--body-text-color-subdued); }
 .qa-also, .qa-quote { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
+.qa-heading { font-size: .85em; font-weight: 600; margin-top: .3em; }
 #qa-sources .qa-passage {
   margin: .45em 0 .1em; padding: .2em 0 .2em .75em; border-left: 3px solid var(--border-color-primary);
   white-space: pre-wrap; line-height: 1.55; font-size: .95em;

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from dataclasses import dataclass
@@ -55,31 +54,12 @@ def skipped(manifest: dict[str, Any], corpus_dir: Path, max_bytes: int) -> list[
     return out
 
 
-class _Reasons(logging.Handler):
-    """Collects the loader's one-line warnings about one file."""
-
-    def __init__(self, source: str) -> None:
-        super().__init__(logging.WARNING)
-        self.source = source
-        self.found: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if self.source in message:
-            self.found.append(message.split(": ", 1)[-1])
-
-
 def read_with_reason(path: Path, corpus_dir: Path, max_bytes: int) -> tuple[Any, str]:
     """Return (the Document or None, the loader's reason when None)."""
-    source = path.relative_to(corpus_dir).as_posix()
-    catcher = _Reasons(f"skipping {source}:")
-    logger = logging.getLogger("qa.ingest")
-    logger.addHandler(catcher)
-    try:
-        doc = read_document(path, corpus_dir, max_bytes)
-    finally:
-        logger.removeHandler(catcher)
-    return doc, "; ".join(catcher.found)
+    from qa.ingest.load import open_document
+
+    got = open_document(path, corpus_dir, max_bytes)
+    return (None, got) if isinstance(got, str) else (got, "")
 
 
 def why_unreadable(path: Path, corpus_dir: Path, max_bytes: int) -> str:

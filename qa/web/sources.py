@@ -57,6 +57,7 @@ class Card:
     heading: str = ""
     marks: list[Mark] = field(default_factory=list)
     unplaced: list[Citation] = field(default_factory=list)  # quotes we could not find in ``text``
+    places: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # sentence span -> in ``text``
 
     @property
     def verified(self) -> bool:
@@ -72,11 +73,11 @@ def cards_for(answer: Answer, passages: Mapping[str, Passage], turn: int) -> lis
         card = cards.get(key)
         if card is None:
             card = cards[key] = _new_card(c, passage, f"qa-src-{turn}-{len(cards) + 1}")
-        offset = _locate(c, passage) if passage else 0
-        if offset is None:
+        place = _locate(c, card, passage) if passage else (0, len(c.quote))
+        if place is None:
             card.unplaced.append(c)
         else:
-            card.marks.append(Mark(offset, offset + len(c.quote), (c.n,), c.supported))
+            card.marks.append(Mark(place[0], place[1], (c.n,), c.supported))
         card.label = " ".join(f"[{n}]" for n in card_numbers(card))
     for card in cards.values():
         card.marks = _merge(card.marks)
@@ -99,7 +100,24 @@ def _new_card(c: Citation, passage: Passage | None, anchor: str) -> Card:
     locations = [_span_location(s) for s in passage.spans]
     known = {loc.source for loc in locations}
     locations += [Location(f) for f in (c.source, *c.also_in) if f not in known]
-    return Card(anchor, "", passage.text, _unique(locations), heading_of(passage, c))
+    text, places = plain_text(passage)
+    return Card(anchor, "", text, _unique(locations), heading_of(passage, c), places=places)
+
+
+def plain_text(passage: Passage) -> tuple[str, dict[tuple[int, int], tuple[int, int]]]:
+    """Return the passage as read (sentences' plain forms, no markup) and where each sentence is in it."""
+    parts: list[str] = []
+    places: dict[tuple[int, int], tuple[int, int]] = {}
+    pos = 0
+    for s in passage.sentences or ():
+        if parts:
+            parts.append(" ")
+            pos += 1
+        shown = " ".join(s.readable.split())
+        places[(s.start, s.end)] = (pos, pos + len(shown))
+        parts.append(shown)
+        pos += len(shown)
+    return ("".join(parts), places) if parts else (passage.text, {})
 
 
 def _unique(locations: list[Location]) -> list[Location]:
@@ -109,13 +127,20 @@ def _unique(locations: list[Location]) -> list[Location]:
     return list(seen.values())
 
 
-def _locate(c: Citation, passage: Passage) -> int | None:
-    """Return where the cited sentence starts in the passage text, or None if it is not there."""
-    offset = c.start - passage.span.start
-    if c.source == passage.span.source and passage.text[offset : offset + len(c.quote)] == c.quote:
-        return offset
-    found = passage.text.find(c.quote) if c.quote else -1
-    return found if found >= 0 else None
+def _locate(c: Citation, card: Card, passage: Passage) -> tuple[int, int] | None:
+    """Return where the cited sentences are in the card's text, or None if they are not there."""
+    inside = [place for (a, b), place in card.places.items() if c.start <= a and b <= c.end]
+    if inside:  # one sentence, or a generated answer's claim backed by several
+        return min(p[0] for p in inside), max(p[1] for p in inside)
+    # Part of one sentence (or a passage without sentences): by offset, where the text is as shown.
+    starts = [(a, place[0]) for (a, b), place in card.places.items() if a <= c.start and c.end <= b]
+    a, shown = starts[0] if starts else (passage.span.start, 0) if not card.places else (0, -1)
+    if shown >= 0 and c.source == passage.span.source:
+        offset = shown + c.start - a
+        if card.text[offset : offset + len(c.quote)] == c.quote:
+            return offset, offset + len(c.quote)
+    found = card.text.find(c.quote) if c.quote else -1
+    return (found, found + len(c.quote)) if found >= 0 else None
 
 
 def _merge(marks: list[Mark]) -> list[Mark]:
@@ -193,7 +218,7 @@ def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card
         Card(
             f"qa-near-{turn}-{i}",
             f"#{i}",
-            h.passage.text,
+            plain_text(h.passage)[0],
             [_span_location(s) for s in h.passage.spans],
             heading_of(h.passage),
         )

@@ -106,11 +106,34 @@ def check_content(head: bytes, suffix: str) -> None:
         if b"%PDF-" not in head[:1024]:
             raise Refused("it is named .pdf but is not a PDF")
         return
+    if suffix == ".docx":
+        if not head.startswith(b"PK\x03\x04"):
+            raise Refused("it is named .docx but is not a Word document")
+        return
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise Refused(f"it is named {suffix} but is {what}")
     if b"\x00" in head:
         raise Refused(f"it is named {suffix} but holds binary data")
+
+
+MAX_DOCX_EXPANSION = 100  # a real .docx unpacks to a few times its size; a zip bomb to thousands
+
+
+def check_docx(path: Path, max_bytes: int) -> None:
+    """Raise Refused for a .docx that is no Word file or unpacks to far more than it holds."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Refused(f"it cannot be read as a Word document ({exc})") from None
+    if "word/document.xml" not in names:
+        raise Refused("it is named .docx but holds no Word document")
+    if unpacked > max(max_bytes, MAX_DOCX_EXPANSION * path.stat().st_size):
+        raise Refused(f"it unpacks to {unpacked:,} bytes (a decompression bomb?)")
 
 
 def check_pdf(path: Path) -> None:
@@ -203,6 +226,8 @@ class Uploader:
 
         if staged.suffix == ".pdf":
             check_pdf(staged)
+        if staged.suffix == ".docx":
+            check_docx(staged, self.max_bytes)
         doc, reason = documents.read_with_reason(staged, staged.parent, self.max_bytes)
         if doc is None:
             raise Refused(_plain(reason) or "it has no text that can be read")

@@ -226,3 +226,28 @@ def test_removal_moves_the_file_to_trash_and_out_of_the_index(make_assistant: Ma
     assert not (bot.settings.corpus_dir / "museum.txt").exists()
     assert "museum.txt" not in bot.view.manifest["files"]
     assert all("museum.txt" not in c.source for c in bot.ask("Who designed the building?").citations)
+
+
+def test_a_word_document_is_indexed_and_a_zip_bomb_named_docx_is_refused(
+    make_assistant: MakeAssistant, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    from tests.ingest.corpora import docx_bytes
+
+    bot = make_assistant()
+    good = drop(tmp_path, "minutes.docx", docx_bytes([("Normal", "The rowing club meets on Tuesday evenings.")]))
+    [result] = final(Uploader(bot), good)
+    assert result.status == "indexed" and result.saved_as == "uploads/minutes.docx", result
+    assert "Tuesday" in bot.ask("When does the rowing club meet?").text
+    bot = make_assistant()  # a fresh corpus: the refusals below must leave uploads/ empty
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document>" + " " * 60_000_000 + "</w:document>")
+    assert_refused(bot, drop(tmp_path, "bomb.docx", packed.getvalue()), "decompression bomb")
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as z:
+        z.writestr("notes.txt", "not a Word file")
+    assert_refused(bot, drop(tmp_path, "notes.docx", plain.getvalue()), "holds no Word document")
+    assert_refused(bot, drop(tmp_path, "fake.docx", "plain text pretending"), "not a Word document")
