@@ -116,6 +116,8 @@ class Answer:
     flagged: bool = False  # the model cited nothing valid
     partial: str = ""  # generated text shown before the model failed mid-answer
     prompt_tokens: int | None = None  # size of the LLM prompt (cl100k tokens), when one was sent
+    confidence: float | None = None  # the answer scorer's P(the best sentence answers), when it ran
+    refused_by: str = ""  # what refused: "scorer" or a rule ("unknown_name", ...); "" when answered
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -129,6 +131,8 @@ class Answer:
             "flagged": self.flagged,
             "partial": self.partial,
             "prompt_tokens": self.prompt_tokens,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "refused_by": self.refused_by,
             "nearest": [
                 {
                     "source": h.passage.span.source,
