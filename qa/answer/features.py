@@ -269,7 +269,7 @@ def featurise(
     """Return one row of :data:`FEATURES` per candidate.
 
     ``sims`` maps (source, sentence start) to cosine(question, sentence) for every
-    candidate and every neighbour that was embedded; a neighbour without one counts 0.
+    candidate; a neighbour that is not a candidate counts 0.
     """
     import numpy as np
 

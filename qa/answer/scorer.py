@@ -134,13 +134,9 @@ def extract(
 
     q = Question.parse(question, stats)
     cands = candidates(hits, stats, keep)
-    keys: dict[tuple[str, int], str] = {}
-    for c in cands:
-        source = c.passage.span.source
-        keys[(source, c.sentence.start)] = c.sentence.text
-        for n in (c.prev, c.next):
-            if n is not None:
-                keys.setdefault((source, n.start), n.text)
+    # Only the candidates are embedded: a neighbour outside the retrieved passages has no cosine
+    # (0 in its feature, as in training). Embedding neighbours too doubled a cold-cache answer's time.
+    keys = {(c.passage.span.source, c.sentence.start): c.sentence.text for c in cands}
     sims: dict[tuple[str, int], float] = {}
     if keys:
         vectors = embedder.embed(list(keys.values()))
