@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ def _script():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("train_scorer", ROOT / "scripts" / "train_scorer.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules["train_scorer"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
