@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer.backends import Backends
-from qa.answer.evidence import vocabulary
+from qa.answer.corpus import CorpusStats
 from qa.answer.extractive import Draft, ExtractiveAnswerer
 from qa.answer.generate import finalize
 from qa.answer.llm import ChatModel, LLMError
@@ -46,7 +46,10 @@ class Assistant:
         self.stores = stores
         self._lock = threading.Lock()
         self._set_view(view)
-        self.extractive = ExtractiveAnswerer(embedder)
+        from qa.answer.scorer import load_scorer
+
+        rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
+        self.extractive = ExtractiveAnswerer(embedder, load_scorer(settings.scorer), rules=rules)
         self.backends = Backends(settings, chat)
 
     @classmethod
@@ -88,7 +91,7 @@ class Assistant:
     def _set_view(self, view: IndexView) -> None:
         self.view = view
         self.retriever = HybridRetriever(view, self.embedder, self.settings.candidates)
-        self.vocabulary = vocabulary(view.passages.values())
+        self.stats = CorpusStats.build(view.passages.values())
 
     def refresh(self) -> bool:
         """Switch to a newer index generation if one was published; return True if it did."""
@@ -136,7 +139,7 @@ class Assistant:
             "scope": tuple(sources or ()),
         }
         if chat is None:
-            draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
+            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
             clock.lap("answer")
             yield draft.text
             yield self._answer(draft, "extractive", clock, base, notice)
@@ -152,7 +155,7 @@ class Assistant:
         except LLMError as exc:
             self.backends.forget()
             partial = "".join(parts)
-            draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
+            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
             clock.lap("answer")
             reason = f"{exc}: answer quoted from the documents instead"
             yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
@@ -187,6 +190,8 @@ class Assistant:
             mode=mode,
             notice=notice or draft.reason or None,
             flagged=draft.flagged,
+            confidence=draft.confidence,
+            refused_by=draft.refused_by,
             timings_ms=clock.done(),
             **base,
             **extra,

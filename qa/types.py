@@ -159,6 +159,8 @@ class Answer:
     partial: str = ""  # generated text shown before the model failed mid-answer
     prompt_tokens: int | None = None  # size of the LLM prompt (cl100k tokens), when one was sent
     scope: tuple[str, ...] = ()  # the only documents searched, when the question was scoped
+    confidence: float | None = None  # the answer scorer's P(the best sentence answers), when it ran
+    refused_by: str = ""  # what refused: "scorer" or a rule ("unknown_name", ...); "" when answered
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -173,6 +175,8 @@ class Answer:
             "partial": self.partial,
             "prompt_tokens": self.prompt_tokens,
             "scope": list(self.scope),
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "refused_by": self.refused_by,
             "nearest": [
                 {
                     "source": h.passage.span.source,

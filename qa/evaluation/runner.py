@@ -39,6 +39,8 @@ def outcome_from(golden: GoldenQuestion, answer: Answer, latency_ms: float) -> O
         retrieval_ms=answer.timings_ms.get("retrieve"),
         query=answer.rewritten_question or answer.question,
         mode=answer.mode,
+        refused_by=answer.refused_by,
+        confidence=answer.confidence,
     )
 
 

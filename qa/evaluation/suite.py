@@ -74,6 +74,33 @@ class EvalRun:
     comparison: Comparison | None
     seconds: float
     total_questions: int  # in the file, before --limit
+    scorer: str = ""  # the answer-scorer version that answered (Settings.scorer)
+
+    def refusals(self) -> dict[str, int]:
+        """Return how many questions each rule, and the scorer, refused."""
+        counts: dict[str, int] = {}
+        for j in self.judgements:
+            if j.outcome.abstained:
+                key = j.outcome.refused_by or "other"
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def scorer_info(self) -> dict[str, object]:
+        """Return the scorer's version, threshold and held-out calibration curve (for the report)."""
+        if not self.scorer:
+            return {}
+        from qa.answer.scorer import load_scorer
+
+        model = load_scorer(self.scorer)
+        return {
+            "version": model.version,
+            "threshold": model.threshold,
+            "target_false_refusal": model.metadata.get("target_false_refusal"),
+            "held_out_curve": [
+                {k: p[k] for k in ("threshold", "false_refusal", "correct_refusal")}
+                for p in model.metadata.get("calibration_curve", [])
+            ],
+        }
 
     @property
     def failed(self) -> list[Judgement]:
@@ -91,8 +118,11 @@ class EvalRun:
             top_k=self.top_k,
             seconds=round(self.seconds, 2),
             by_type={t: s.to_dict() for t, s in self.by_type.items()},
+            refused_by=self.refusals(),
             failures=[failure_dict(j) for j in self.failed],
         )
+        if self.scorer:
+            out["scorer"] = self.scorer_info()
         if self.comparison is not None:
             out["baseline"] = self.comparison.to_dict()
         return out
@@ -111,6 +141,8 @@ def failure_dict(j: Judgement) -> dict[str, object]:
         "evidence": list(g.evidence),
         "answer": o.text,
         "abstained": o.abstained,
+        "refused_by": o.refused_by,
+        "confidence": o.confidence,
         "rank": j.rank,
         "problems": list(j.problems),
     }
@@ -136,6 +168,7 @@ def assemble(
     comparison: Comparison | None,
     t0: float,
     total: int,
+    scorer: str = "",
 ) -> EvalRun:
     """Return the run record: every outcome judged, scored overall and by type."""
     judgements = tuple(judge(o) for o in outcomes)
@@ -152,6 +185,7 @@ def assemble(
         comparison=comparison,
         seconds=time.perf_counter() - t0,
         total_questions=total,
+        scorer=scorer,
     )
 
 
@@ -174,7 +208,8 @@ def evaluate_golden(
     base = _baseline(settings.corpus_dir, settings.embed_model) if baseline else None
     outcomes = run(assistant, sample(questions, limit), progress, observer=base.observe if base else None)
     comparison = base.comparison(outcomes, top_k) if base else None
-    return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions))
+    return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions),
+                    settings.scorer)  # fmt: skip
 
 
 def evaluate_sets(
@@ -220,7 +255,7 @@ def evaluate_squad(
         outcomes = run(assistant, sample(data.questions, limit), progress, observer=base.observe if base else None)
         comparison = base.comparison(outcomes, top_k) if base else None
     return assemble("squad", squad, Path(f"{len(data.paragraphs)} paragraphs of {squad.name}"), top_k,
-                   outcomes, comparison, t0, len(data.questions))  # fmt: skip
+                   outcomes, comparison, t0, len(data.questions), settings.scorer)  # fmt: skip
 
 
 def _baseline(corpus: Path, embed_model: str) -> Baseline:
