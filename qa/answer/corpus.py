@@ -45,6 +45,7 @@ class CorpusStats:
     starts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # source → sentence start → position
     doc_stems: Mapping[str, frozenset[str]] = field(default_factory=dict)  # source → stems of its content words
     owners: Mapping[tuple[str, int], Passage] = field(default_factory=dict)  # (source, sentence start) → passage
+    headings: Mapping[str, int] = field(default_factory=dict)  # source → how many distinct section headings
 
     @classmethod
     def build(cls, passages: Iterable[Passage]) -> CorpusStats:
@@ -54,6 +55,7 @@ class CorpusStats:
         per_source: dict[str, dict[int, Sentence]] = defaultdict(dict)
         doc: dict[str, set[str]] = defaultdict(set)
         owners: dict[tuple[str, int], Passage] = {}
+        sections: dict[str, set[str]] = defaultdict(set)
         n = 0
         for p in passages:
             n += 1
@@ -63,6 +65,7 @@ class CorpusStats:
             for s in have:
                 df[s] += 1
             doc[p.span.source] |= have
+            sections[p.span.source].add(p.heading)
             for sent in p.sentences:
                 per_source[p.span.source][sent.start] = sent
                 owners[(p.span.source, sent.start)] = p
@@ -70,7 +73,12 @@ class CorpusStats:
         starts = {src: {s.start: i for i, s in enumerate(sents)} for src, sents in ordered.items()}
         vocabulary = frozenset(w.removesuffix("'s") for w in vocab)
         doc_stems = {src: frozenset(v - STOPWORD_STEMS) for src, v in doc.items()}
-        return cls(n, dict(df), vocabulary, ordered, starts, doc_stems, owners)
+        headings = {src: len(h - {""}) for src, h in sections.items()}
+        return cls(n, dict(df), vocabulary, ordered, starts, doc_stems, owners, headings)
+
+    def sectioned(self, source: str) -> bool:
+        """Return True when ``source`` has more than one section heading (so headings tell passages apart)."""
+        return self.headings.get(source, 0) > 1
 
     def idf(self, word_stem: str) -> float:
         """Return the IDF of a stem scaled to (0, 1]: 1 for a stem no passage holds."""

@@ -93,9 +93,10 @@ class ExtractiveAnswerer:
             return Draft(ABSTAIN_TEXT, (), True, refused.message, confidence=confidence, refused_by=refused.rule)
         # Document order reads naturally and keeps a multi-sentence answer coherent.
         chosen.sort(key=lambda ps: (ps[0].span.source, ps[1].start))
+        chosen = _join_runs(chosen)
         citations = tuple(cite(n, p, s) for n, (p, s) in enumerate(chosen, start=1))
         # The answer reads the plain form (link text, no markup); the citation keeps the exact quote.
-        text = " ".join(f"{display(s.readable)} [{c.n}]" for (_, s), c in zip(chosen, citations, strict=True))
+        text = " ".join(_with_headings(chosen, citations, stats))
         return Draft(text, citations, False, confidence=confidence)
 
     def select(
@@ -128,6 +129,11 @@ class ExtractiveAnswerer:
                 passage = other.passage if other else _owner(stats, source, neighbour, c.passage)
                 if passage is not None:
                     chosen.append((passage, neighbour))
+            if lead_in:
+                # "The options are:" introduces a list: the items after the first belong to the
+                # answer too. Ingestion keeps a lead-in and its list in one passage.
+                rest = [t for t in best.passage.sentences if t.start > neighbour.start]
+                chosen += [(best.passage, t) for t in rest[:LEAD_IN_ITEMS - 1]]
         qwords = {stem(w) for w in words(question) if w not in STOPWORDS}
         covered = qwords & _stems(" ".join(s.text for _, s in chosen))
         seen = {normalize(s.text) for _, s in chosen}
@@ -142,6 +148,60 @@ class ExtractiveAnswerer:
             covered |= adds
             chosen.append((s.passage, s.sentence))
         return list(dict.fromkeys(chosen))
+
+
+LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"
+
+
+def _join_runs(chosen: Sequence[tuple[Passage, Sentence]]) -> list[tuple[Passage, Sentence]]:
+    """Return the quotes with consecutive sentences of one passage joined into one quote.
+
+    A lead-in and its list, or a sentence and the one that completes it, are one quotation
+    of the source: one citation covering the run, not a marker after every line.
+    """
+    out: list[tuple[Passage, Sentence]] = []
+    runs: list[list[Sentence]] = []
+    for p, s in chosen:
+        if out and out[-1][0].id == p.id and _follows(p, runs[-1][-1], s):
+            runs[-1].append(s)
+        else:
+            out.append((p, s))
+            runs.append([s])
+    joined = []
+    for (p, _), run in zip(out, runs, strict=True):
+        if len(run) == 1:
+            joined.append((p, run[0]))
+            continue
+        a, b = run[0].start, run[-1].end
+        text = p.text[a - p.span.start : b - p.span.start]
+        joined.append((p, Sentence(text, a, b, plain=" ".join(display(t.readable) for t in run))))
+    return joined
+
+
+def _follows(p: Passage, first: Sentence, then: Sentence) -> bool:
+    starts = [t.start for t in p.sentences]
+    return first.start in starts and then.start in starts and starts.index(then.start) == starts.index(first.start) + 1
+
+
+def _with_headings(
+    chosen: Sequence[tuple[Passage, Sentence]], citations: Sequence[Citation], stats: CorpusStats | None
+) -> list[str]:
+    """Return each quoted sentence with its marker, led by its section where that tells sections apart.
+
+    "Which release added X?" is answered by a bullet whose release is only in its heading
+    (a NEWS file, a changelog, a manual's sections): the reader needs the section to read
+    the answer. A file without sections (a news article) shows no heading.
+    """
+    parts: list[str] = []
+    last = ""
+    for (p, s), c in zip(chosen, citations, strict=True):
+        heading = p.heading if stats is None or stats.sectioned(p.span.source) else ""
+        short = " \u203a ".join(heading.split(" \u203a ")[-2:])
+        if short and short != last:
+            parts.append(f"({short})")
+        last = short or last
+        parts.append(f"{display(s.readable)} [{c.n}]")
+    return parts
 
 
 def _stems(text: str) -> set[str]:

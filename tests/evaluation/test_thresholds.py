@@ -43,3 +43,22 @@ def test_threshold_passes() -> None:
     assert Threshold("m.x", ">=", 0.5).passes(0.5) and not Threshold("m.x", ">=", 0.5).passes(0.49)
     assert Threshold("m.x", "<=", 0.1).passes(0.1) and not Threshold("m.x", "<=", 0.1).passes(0.11)
     assert not Threshold("m.x", "<=", 0.1).passes(None)
+
+
+DOCS_FLOORS = {  # the targets for real documents (issues 10 and 11)
+    "retrieval.hit@5": (">=", 0.95),
+    "answer.key_fact_recall": (">=", 0.85),
+    "citations.precision": (">=", 0.90),
+    "abstention.correct_refusal": (">=", 0.70),
+    "abstention.false_refusal": ("<=", 0.10),
+}
+
+
+def test_the_docs_set_gates_its_floors_and_never_loosens_them() -> None:
+    from qa.evaluation.thresholds import gates
+
+    gated = {t.metric: t for t in gates("docs")}
+    for metric, (op, floor) in DOCS_FLOORS.items():
+        t = gated[metric]
+        assert t.op == op and t.floor == floor and (t.value >= floor if op == ">=" else t.value <= floor)
+    assert gates("unknown.jsonl") == ()
