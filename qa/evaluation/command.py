@@ -23,6 +23,8 @@ def _positive(value: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> Callable[[argparse.Namespace], int]:
     """Add ``qa eval`` to the command line; return its handler."""
+    from qa.cli import add_llm
+
     p = subparsers.add_parser(
         NAME,
         help="score retrieval, answers, citations and abstention on golden questions",
@@ -36,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR", help="folder of documents (default: seeds)")
     p.add_argument("--index-dir", dest="index_dir", metavar="DIR", help="index folder (default: index)")
     p.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server (or QA_CHROMA_URL)")
-    p.add_argument(
-        "--llm", choices=["auto", "ollama", "openai", "extractive"], help="answering backend (default: auto, or QA_LLM)"
-    )
+    add_llm(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--report", metavar="DIR", type=Path, help="also write an HTML report (index.html) into DIR")
     p.add_argument("--baseline", action="store_true", help="also run the LlamaIndex starter configuration")
