@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from qa.errors import QAError
 
     s = settings_from(args)
-    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}")
+    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}"
+          + (f"  gguf {s.gguf}" if s.gguf else ""))  # fmt: skip
     failures = 0
     files = sorted(p for p in s.corpus_dir.rglob("*") if p.is_file()) if s.corpus_dir.is_dir() else []
     _line(
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _gguf(s: Any) -> int:
     """Report the in-process GGUF model (configured, loads, context); return 1 if that is a failure."""
-    from qa.answer.llamacpp import LlamaCppChat, gguf_problem
+    from qa.answer.llamacpp import LlamaCppChat, chat_template, gguf_problem, trained_context
     from qa.answer.llm import LLMError
 
     needed = s.llm == "llamacpp"  # under auto it is a fallback: a problem is a warning, not a failure
@@ -102,21 +103,15 @@ def _gguf(s: Any) -> int:
     if problem is not None:
         _line(False, "GGUF model", problem.message, problem.hint or "")
         return int(needed)
-    n_ctx, trained = llama.n_ctx(), llama.n_ctx_train()
-    template = (
-        "from the GGUF" if "tokenizer.chat_template" in llama.metadata else "none in the file (llama.cpp's default)"
-    )
+    n_ctx, trained = llama.n_ctx(), trained_context(llama)
     detail = (
-        f"{s.gguf} loads ({chat.load_seconds or 0:.1f} s); context {n_ctx} tokens (QA_NUM_CTX; trained for {trained}); "
-        f"answers capped at {s.max_tokens} tokens; chat template {template}"
+        f"{s.gguf} loads ({chat.load_seconds or 0:.1f} s); context {n_ctx} tokens (QA_NUM_CTX; trained for "
+        f"{trained or '?'}); answers capped at {s.max_tokens} tokens (QA_MAX_TOKENS); chats formatted by "
+        f"{chat_template(llama)}"
     )
     _line(True, "GGUF model", detail)
-    if n_ctx > trained:
-        _line(
-            False,
-            "GGUF context",
-            f"QA_NUM_CTX={n_ctx} is more than the model was trained for",
-            f"set QA_NUM_CTX={trained} or less",
-        )
+    if trained and n_ctx > trained:
+        why = f"QA_NUM_CTX={n_ctx} is more than the model was trained for"
+        _line(False, "GGUF context", why, f"set QA_NUM_CTX={trained} or less")
         return int(needed)
     return 0

@@ -8,10 +8,18 @@ template and streams token by token. The wrapper also downloads a default model 
 internet when no path is given, which this product must never do.
 
 Error translation for llama.cpp lives here, by type, as for the HTTP clients in ``llm.py``.
+
+A model is first run once in a child process (``smoke_test``): a llama.cpp build can crash
+outright on some CPUs (its AMX kernels segfault on the Xeons this was developed on, as
+llama.cpp issue 20824 reports), and a crash in-process would take the whole web app down
+instead of falling back to the extractive answer.
 """
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +30,18 @@ from qa.answer.llm import LLMError
 from qa.config import Settings
 
 INSTALL_HINT = "pip install -e '.[llamacpp]' (it compiles llama.cpp: about 10 CPU-minutes the first time)"
+PORTABLE_BUILD = (
+    "CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON' "
+    "pip install --no-cache-dir --force-reinstall --no-deps llama-cpp-python"
+)
+_SMOKE = """
+import sys
+from llama_cpp import Llama
+llama = Llama(model_path=sys.argv[1], n_ctx=256, verbose=False)
+llama.create_chat_completion(messages=[{"role": "user", "content": "Say yes, please."}], max_tokens=4)
+"""
+_smoked: dict[tuple[str, float, int], LLMError | None] = {}
+_smoke_lock = threading.Lock()
 MESSAGE_OVERHEAD = 8  # tokens a chat template adds around one message (ChatML adds 5)
 
 
@@ -62,6 +82,40 @@ def _gguf_path(settings: Settings) -> Path:
     return path
 
 
+def smoke_test(path: Path, timeout: float = 180.0) -> LLMError | None:
+    """Return None when llama.cpp loads ``path`` and generates a few tokens in a child process, else the failure."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime, stat.st_size)
+    with _smoke_lock:
+        if key not in _smoked:
+            _smoked[key] = _run_smoke(path, timeout)
+        return _smoked[key]
+
+
+def _run_smoke(path: Path, timeout: float) -> LLMError | None:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _SMOKE, str(path)], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return LLMError(
+            f"llama.cpp took over {timeout:.0f} s to load {path.name} and write 4 tokens", "try a smaller model"
+        )
+    if done.returncode < 0:
+        name = signal.Signals(-done.returncode).name
+        return LLMError(
+            f"llama.cpp crashed ({name}) running {path.name} in a test process, so it is not run in this one",
+            f"rebuild llama-cpp-python for a portable CPU target: {PORTABLE_BUILD}",
+        )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return LLMError(
+            f"llama.cpp could not run {path.name}: {last[:200]}",
+            "the file may be truncated (download it again) or need a newer llama-cpp-python",
+        )
+    return None
+
+
 def _import_llama() -> Any:
     try:
         from llama_cpp import Llama
@@ -97,6 +151,10 @@ class LlamaCppChat:
         if self._failure is not None and self._failure[0] == key:
             raise self._failure[1]  # the same broken file: do not spend another load on it
         llama_class = _import_llama()
+        crashed = smoke_test(path)
+        if crashed is not None:
+            self._failure = (key, crashed)
+            raise crashed
         s = self._settings
         started = time.perf_counter()
         try:
@@ -142,3 +200,20 @@ class LlamaCppChat:
 
     def complete(self, messages: Sequence[dict[str, str]]) -> str:
         return "".join(self.stream(messages))
+
+
+def trained_context(llama: Any) -> int | None:
+    """Return the context length the model was trained for, from the GGUF's metadata."""
+    meta = getattr(llama, "metadata", {}) or {}
+    value = meta.get(f"{meta.get('general.architecture', '')}.context_length")
+    return int(value) if value and str(value).isdigit() else None
+
+
+def chat_template(llama: Any) -> str:
+    """Return how llama.cpp formats chats for this model, in words."""
+    fmt = getattr(llama, "chat_format", None)
+    if fmt == "chat_template.default":
+        return "the template stored in the GGUF"
+    if "tokenizer.chat_template" in (getattr(llama, "metadata", {}) or {}):
+        return f"{fmt} (recognised from the GGUF's template)"
+    return f"{fmt}: the GGUF stores no template, so llama.cpp's fallback is used"

@@ -141,3 +141,24 @@ def test_nothing_is_written_outside_the_index(indexed: Any, tmp_path: Path) -> N
     # guards the module fixture: the stores are in memory, the index folder is the fixture's own
     s, _ = indexed
     assert not (tmp_path / "index").exists() and s.index_dir.exists()
+
+
+def test_llamacpp_not_installed_falls_back_with_the_install_command(
+    indexed: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from qa.answer import llamacpp
+    from qa.answer.llm import LLMError
+
+    def missing() -> None:
+        raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT)
+
+    monkeypatch.setattr(llamacpp, "_import_llama", missing)
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 60)
+    s, stores = indexed
+    bot = Assistant.open(settings=replace(s, llm="llamacpp", gguf=str(gguf)), embedder=HashingEmbedder(), stores=stores)
+    ans = bot.ask(WECHAT)
+    assert ans.mode == "extractive" and "cannot use WeChat Pay" in ans.text
+    assert "pip install -e '.[llamacpp]'" in (ans.notice or "")
