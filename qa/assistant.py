@@ -16,7 +16,7 @@ from qa.answer.extractive import Draft, ExtractiveAnswerer
 from qa.answer.generate import finalize, settle
 from qa.answer.guard import StreamGuard
 from qa.answer.llm import ChatModel, LLMError
-from qa.answer.prompt import condense_messages, fit_prompt
+from qa.answer.prompt import condense_messages, fit_prompt, rewrite_follow_up, usable_rewrite
 from qa.catalog import IndexView
 from qa.config import Settings
 from qa.conversation import Conversation, condense_by_rule, looks_like_follow_up
@@ -199,9 +199,10 @@ class Assistant:
             return question
         if chat is not None:
             try:
-                rewritten = chat.complete(condense_messages(question, history)).strip().strip('"')
-                if 0 < len(rewritten) <= self.settings.max_question_chars:
+                rewritten = rewrite_follow_up(chat, condense_messages(question, history))
+                if usable_rewrite(rewritten, question) and len(rewritten) <= self.settings.max_question_chars:
                     return rewritten
+                log.info("the model's rewrite %r is not a standalone question; using a rule", rewritten[:200])
             except LLMError as exc:
                 log.warning("could not rewrite the follow-up with the model (%s); using a rule", exc)
         return condense_by_rule(question, history)

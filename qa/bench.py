@@ -474,6 +474,7 @@ def llamacpp(args: argparse.Namespace, seeds_index: Path, runs: int = 3) -> dict
         "threads": getattr(llama, "n_threads", None),
         "n_ctx": chat.context_window,
         "load_s": chat.load_seconds,
+        "check_s": chat.check_seconds,
         "prompt_tokens": prompt.tokens,
         "first_token_s": None if first is None else first - t0,
         "tokens": pieces,
@@ -548,7 +549,8 @@ def table(r: dict[str, Any]) -> str:
     rows.append(("re-index, one file changed (`qa index`)", fmt(get("reindex", "one_changed_s"), " s"), "", ""))
     rows.append(("web app peak memory after one answer (VmHWM)", fmt(get("webapp", "peak_mb"), " MB", 0), "", ""))
     model = get("llamacpp", "model") or "GGUF"
-    rows.append((f"in-process {model}: load", fmt(get("llamacpp", "load_s"), " s"), "", ""))
+    rows.append((f"in-process {model}: load (+ crash check in a child process, once)",
+                 f"{fmt(get('llamacpp', 'load_s'), ' s')} (+ {fmt(get('llamacpp', 'check_s'), ' s')})", "", ""))  # fmt: skip
     rows.append((f"… time to first token ({get('llamacpp', 'prompt_tokens') or '?'}-token seeds prompt, from scratch)",
                  fmt(get("llamacpp", "first_token_s"), " s"), "", ""))  # fmt: skip
     rows.append(("… generation speed", fmt(get("llamacpp", "tokens_per_s"), " tokens/s", 1), "", ""))

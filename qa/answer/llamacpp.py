@@ -131,7 +131,8 @@ class LlamaCppChat:
         self._settings = settings
         self.model = Path(settings.gguf).stem if settings.gguf else "unconfigured"
         self.name = f"llamacpp:{self.model}"
-        self.load_seconds: float | None = None
+        self.load_seconds: float | None = None  # loading the GGUF in this process
+        self.check_seconds: float | None = None  # running it once in a child process first
         self._llama: Any = None
         self._failure: tuple[tuple[str, float, int], LLMError] | None = None
         self._load_lock = threading.Lock()
@@ -151,7 +152,9 @@ class LlamaCppChat:
         if self._failure is not None and self._failure[0] == key:
             raise self._failure[1]  # the same broken file: do not spend another load on it
         llama_class = _import_llama()
+        started = time.perf_counter()
         crashed = smoke_test(path)
+        self.check_seconds = time.perf_counter() - started
         if crashed is not None:
             self._failure = (key, crashed)
             raise crashed

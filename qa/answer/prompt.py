@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from qa.text import display
 from qa.types import Hit
+
+if TYPE_CHECKING:
+    from qa.answer.llm import ChatModel
 
 NOT_FOUND = "The documents do not contain the answer to this question."
 
@@ -101,6 +105,41 @@ def fit_prompt(
         f"the model's context ({context_window} tokens) is too small for the question and one passage",
         "set QA_NUM_CTX higher (2048 or more)",
     )
+
+
+REWRITE_TOKENS = 80  # a standalone question is one line: a longer reply is not one
+
+
+def rewrite_follow_up(chat: ChatModel, messages: list[dict[str, str]]) -> str:
+    """Return the model's standalone question: its first line, read until that line ends or the cap."""
+    parts: list[str] = []
+    stream = chat.stream(messages)
+    try:
+        for n, delta in enumerate(stream, start=1):
+            parts.append(delta)
+            text = "".join(parts).lstrip()
+            if "\n" in text or n >= REWRITE_TOKENS:
+                break
+    finally:
+        getattr(stream, "close", lambda: None)()
+    return "".join(parts).strip().split("\n")[0].strip().strip('"').strip()
+
+
+def usable_rewrite(rewritten: str, question: str) -> bool:
+    """Return True when ``rewritten`` is a question that keeps what the follow-up asked.
+
+    Small models asked to rewrite "Which company is it teaming up with?" answer it instead
+    ("The company that owns the Post is a subsidiary of China Daily."), and retrieving with
+    that sentence finds nothing useful: such a reply is refused and the rule-based rewrite used.
+    """
+    from qa.answer.evidence import _stem
+    from qa.text import content_words
+
+    if not rewritten.endswith(("?", "\uff1f")) or "[" in rewritten:
+        return False
+    wanted = {_stem(w) for w in content_words(question)}
+    kept = wanted & {_stem(w) for w in content_words(rewritten)}
+    return len(kept) >= (len(wanted) + 1) // 2
 
 
 def condense_messages(question: str, history: Sequence[str]) -> list[dict[str, str]]:

@@ -162,3 +162,35 @@ def test_llamacpp_not_installed_falls_back_with_the_install_command(
     ans = bot.ask(WECHAT)
     assert ans.mode == "extractive" and "cannot use WeChat Pay" in ans.text
     assert "pip install -e '.[llamacpp]'" in (ans.notice or "")
+
+
+def follow_up_chat(rewrite: str) -> ScriptedChat:
+    def reply(messages: Sequence[dict[str, str]]) -> str:
+        if "standalone question" in messages[0]["content"]:
+            return rewrite
+        return citing("Alibaba, owner of the South China Morning Post", "Tencent [{n}].")(messages)
+
+    return ScriptedChat(reply)
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "used"),
+    [
+        ("Which company is Alibaba teaming up with for Singles' Day?", True),
+        # what SmolLM2 wrote: an invented answer, not a question; retrieving with it finds nothing useful
+        ("The company that owns the South China Morning Post is a subsidiary of a larger company called China Daily.", False),
+        ("Which company is Alibaba teaming up with for Singles' Day?\nAlibaba is teaming up with Tencent.", True),
+        ("What is the weather like today?", False),  # a question, but not the one asked
+    ],
+)  # fmt: skip
+def test_a_follow_up_rewrite_is_used_only_when_it_is_the_question(indexed: Any, rewrite: str, used: bool) -> None:
+    s, stores = indexed
+    bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=follow_up_chat(rewrite))
+    ans = bot.ask(
+        "Which company is it teaming up with for Singles' Day?",
+        history=["Which company owns the South China Morning Post?"],
+    )
+    if used:
+        assert ans.rewritten_question == rewrite.split("\n")[0]
+    else:
+        assert ans.rewritten_question and ans.rewritten_question != rewrite and ans.rewritten_question.endswith("?")
