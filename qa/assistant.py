@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer.backends import Backends
-from qa.answer.evidence import vocabulary
+from qa.answer.corpus import CorpusStats
 from qa.answer.extractive import Draft, ExtractiveAnswerer
 from qa.answer.generate import finalize, settle
 from qa.answer.guard import StreamGuard
@@ -47,7 +47,10 @@ class Assistant:
         self.stores = stores
         self._lock = threading.Lock()
         self._set_view(view)
-        self.extractive = ExtractiveAnswerer(embedder)
+        from qa.answer.scorer import load_scorer
+
+        rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
+        self.extractive = ExtractiveAnswerer(embedder, load_scorer(settings.scorer), rules=rules)
         self.backends = Backends(settings, chat)
 
     @classmethod
@@ -75,9 +78,12 @@ class Assistant:
 
         if layout.current(settings.index_dir) is None:
             if not settings.corpus_dir.is_dir():
+                # Absolute paths: run from another folder, the relative defaults point somewhere unexpected.
                 raise CorpusError(
-                    f"there is no index in {settings.index_dir} and no corpus folder {settings.corpus_dir} to build it from",
-                    "put .txt or .md files in the corpus folder, or pass corpus_dir",
+                    f"there is no index in {settings.index_dir.absolute()} and no corpus folder "
+                    f"{settings.corpus_dir.absolute()} to build it from",
+                    "put .txt, .md, .html or .pdf files in a folder and pass --corpus DIR (corpus_dir= in Python), "
+                    "or run from the folder that holds seeds/",
                 )
             log.warning("no index in %s yet: building it from %s", settings.index_dir, settings.corpus_dir)
             build_index(settings, embedder, stores=stores)
@@ -86,7 +92,7 @@ class Assistant:
     def _set_view(self, view: IndexView) -> None:
         self.view = view
         self.retriever = HybridRetriever(view, self.embedder, self.settings.candidates)
-        self.vocabulary = vocabulary(view.passages.values())
+        self.stats = CorpusStats.build(view.passages.values())
 
     def refresh(self) -> bool:
         """Switch to a newer index generation if one was published; return True if it did."""
@@ -134,7 +140,7 @@ class Assistant:
             "scope": tuple(sources or ()),
         }
         if chat is None:
-            draft = self.extractive.answer(standalone, qvec, hits, self.vocabulary)
+            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
             clock.lap("answer")
             yield draft.text
             yield self._answer(draft, "extractive", clock, base, notice)
@@ -171,7 +177,7 @@ class Assistant:
         except LLMError as exc:
             self.backends.forget()
             partial = guard.text
-            draft = self.extractive.answer(question, qvec, hits, self.vocabulary)
+            draft = self.extractive.answer(question, qvec, hits, self.stats)
             clock.lap("answer")
             reason = f"{exc}: answer quoted from the documents instead"
             yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
@@ -181,9 +187,7 @@ class Assistant:
         generated = finalize(guard.result(), prompt.hits, self.embedder)
         if guard.stopped == "repetition":
             generated = replace(generated, flagged=True)
-        shown, stood_in = settle(
-            generated, lambda: self.extractive.answer(question, qvec, hits, self.vocabulary), chat.name
-        )
+        shown, stood_in = settle(generated, lambda: self.extractive.answer(question, qvec, hits, self.stats), chat.name)
         clock.lap("verify")
         notices = "; ".join(n for n in (notice, prompt.notice, guard.notice(), shown.reason) if n)
         extra: dict[str, Any] = {"prompt_tokens": prompt.tokens}
@@ -218,6 +222,8 @@ class Assistant:
             mode=mode,
             notice=notice or draft.reason or None,
             flagged=draft.flagged,
+            confidence=draft.confidence,
+            refused_by=draft.refused_by,
             timings_ms=clock.done(),
             **base,
             **extra,

@@ -292,7 +292,7 @@ def indexing(args: argparse.Namespace, corpus: Path, index_dir: Path) -> dict[st
 
     shutil.rmtree(corpus, ignore_errors=True)
     write_corpus(corpus, args.passages)
-    texts = [p.text for p in dedupe(p for doc in load_corpus(corpus) for p in split_document(doc))]
+    texts = [p.indexed_text for p in dedupe(p for doc in load_corpus(corpus) for p in split_document(doc))]
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["load the model before the clock starts"])
     loads = [_load()]

@@ -23,16 +23,17 @@ def passage_record(p: Passage) -> dict[str, Any]:
         "start": p.span.start,
         "end": p.span.end,
         "lines": [p.span.line_start, p.span.line_end],
-        "sentences": [[s.start, s.end] for s in p.sentences],
+        "sentences": [[s.start, s.end, s.plain] if s.plain else [s.start, s.end] for s in p.sentences],
         **({"page": p.span.page} if p.span.page is not None else {}),  # PDFs only
+        **({"heading": p.heading} if p.heading else {}),
     }
 
 
 def record_passage(source: str, rec: dict[str, Any]) -> Passage:
     start, text = rec["start"], rec["text"]
-    sentences = tuple(Sentence(text[a - start : b - start], a, b) for a, b in rec["sentences"])
+    sentences = tuple(Sentence(text[s[0] - start : s[1] - start], s[0], s[1], *s[2:]) for s in rec["sentences"])
     span = Span(source, start, rec["end"], rec["lines"][0], rec["lines"][1], rec.get("page"))
-    return Passage(rec["id"], text, (span,), sentences)
+    return Passage(rec["id"], text, (span,), sentences, rec.get("heading", ""))
 
 
 def manifest_passages(files: dict[str, Any]) -> list[Passage]:

@@ -27,4 +27,5 @@ def cite(n: int, passage: Passage, sentence: Sentence, supported: bool = True) -
         also_in=tuple(s for s in passage.sources if s != span.source),
         passage_id=passage.id,
         page=span.page,  # a passage never spans two PDF pages (see qa.ingest.split.page_of)
+        heading=passage.heading,
     )

@@ -28,6 +28,8 @@ class Settings:
     openai_api_key: str = "not-needed"
     chroma_url: str | None = None
     top_k: int = 5  # passages handed to the answerer
+    scorer: str = "answer-scorer-v1"  # the answer-sentence model in qa/answer/models/ (or a .json path)
+    abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
     candidates: int = 20  # passages each retriever contributes before fusion
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning
@@ -41,6 +43,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
+    uploads: str = "auto"  # web page adds/removes documents: auto (loopback, or with QA_AUTH), on, off
 
     def __post_init__(self) -> None:
         if self.llm not in LLM_CHOICES:
@@ -56,6 +59,8 @@ class Settings:
             raise ConfigError(f"max_file_mb must be positive, got {self.max_file_mb}")
         if self.request_timeout <= 0:
             raise ConfigError("request_timeout must be positive")
+        if self.uploads not in ("auto", "on", "off"):
+            raise ConfigError(f"QA_UPLOADS={self.uploads!r} is not one of auto, on, off")
         if self.auth is not None and ":" not in self.auth:
             raise ConfigError("QA_AUTH must look like user:password")
 

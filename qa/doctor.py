@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,28 @@ def _line(ok: bool | None, what: str, detail: str = "", fix: str = "") -> None:
         print(f"       fix: {fix}")
 
 
+def with_flags(hint: str, args: argparse.Namespace) -> str:
+    """Return ``hint`` with the folder flags this run was given added to its ``qa index`` command.
+
+    ``qa doctor --index-dir D`` must suggest ``qa index --index-dir D``: the bare command would
+    build the default index, and the doctor would still find none in D.
+    """
+    flags = [
+        f"{flag} {shlex.quote(str(value))}"
+        for flag, value in (
+            ("--corpus", getattr(args, "corpus_dir", None)),
+            ("--index-dir", getattr(args, "index_dir", None)),
+            ("--chroma-url", getattr(args, "chroma_url", None)),
+        )
+        if value
+    ]
+    if not flags or "qa index" not in hint:
+        return hint
+    head, _, tail = hint.partition("qa index")
+    command, space, rest = tail.partition(" (")  # "qa index --rebuild (or ...)": flags go before the aside
+    return f"{head}qa index{command} {' '.join(flags)}{space}{rest}"
+
+
 def _size(path: Any) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -42,22 +65,30 @@ def run(args: argparse.Namespace) -> int:
     print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}"
           + (f"  gguf {s.gguf}" if s.gguf else ""))  # fmt: skip
     failures = 0
-    files = sorted(p for p in s.corpus_dir.rglob("*") if p.is_file()) if s.corpus_dir.is_dir() else []
+    from qa.ingest.load import scan
+
+    files, other = scan(s.corpus_dir) if s.corpus_dir.is_dir() else ([], [])
+    # Unsupported files are not corpus files: they are counted (and named by qa index) as skipped.
+    unsupported = (
+        f", {len(other)} skipped (unsupported: {', '.join(p.name for p in other[:5])}{'...' if len(other) > 5 else ''})"
+    )
     _line(
         bool(files),
         "corpus folder",
-        f"{len(files)} files" if files else "missing or empty",
-        f"put .txt/.md files in {s.corpus_dir}",
+        (f"{len(files)} files" + (unsupported if other else "")) if files else "missing or empty",
+        f"put .txt, .md, .rst, .csv, .html, .pdf or .docx files in {s.corpus_dir}",
     )
     failures += not files
     try:
         gen = layout.require_current(s.index_dir)
         manifest = layout.read_manifest(gen)
         n = len(manifest_passages(manifest["files"]))
-        detail = f"{len(manifest['files'])} files, {n} unique passages, {_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}"
+        skipped = len(manifest.get("skipped", []))
+        detail = (f"{len(manifest['files'])} files, {skipped} skipped, {n} unique passages, "
+                  f"{_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}")  # fmt: skip
         _line(True, "index", detail)
     except QAError as exc:
-        _line(False, "index", exc.message, exc.hint or "run: qa index")
+        _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
         failures += 1
     t0 = time.perf_counter()
     try:

@@ -25,7 +25,7 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: passages carry heading paths and plain forms; files carry block keys
 KEEP_GENERATIONS = 2  # the current one and the one before, which open readers may still use
 
 
@@ -126,6 +126,12 @@ def read_manifest(gen: Generation) -> dict[str, Any]:
         raise IndexCorruptError(
             f"the index manifest {gen.manifest_path} is unreadable: {exc}", "run: qa index --rebuild"
         ) from exc
+    if isinstance(data, dict) and isinstance(data.get("format"), int) and data["format"] < MANIFEST_FORMAT:
+        raise IndexCorruptError(
+            f"the index in {gen.root} was built by an older version of qa (format {data['format']}, "
+            f"this version reads format {MANIFEST_FORMAT})",
+            "run: qa index --rebuild",
+        )
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or "files" not in data:
         raise IndexCorruptError(
             f"the index manifest {gen.manifest_path} has an unknown format", "run: qa index --rebuild"

@@ -21,7 +21,8 @@ class BM25Index:
         from llama_index.core.schema import BaseNode, TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        nodes: list[BaseNode] = [TextNode(id_=p.id, text=p.text) for p in passages]
+        # The heading path is indexed with the text, so words of a heading find its passages.
+        nodes: list[BaseNode] = [TextNode(id_=p.id, text=p.indexed_text) for p in passages]
         return cls(BM25Retriever(nodes=nodes, similarity_top_k=min(20, len(nodes))))
 
     @classmethod

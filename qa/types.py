@@ -18,13 +18,37 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Block:
+    """One unit of content inside a section, located by its exact span [start, end) in the text."""
+
+    kind: str  # paragraph | item | row | code | caption
+    start: int
+    end: int
+    plain: str = ""  # how it reads without markup, when that differs from the span text (CSV rows)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The blocks under one heading path (outermost heading first; empty before the first heading)."""
+
+    path: tuple[str, ...]
+    blocks: tuple[Block, ...]
+    heading: tuple[int, int] | None = None  # span of the heading line itself: never a passage
+
+
+@dataclass(frozen=True)
 class Document:
-    """A loaded corpus file: its exact text and the content hash used by the manifest."""
+    """A loaded corpus file: its exact text, the content hash used by the manifest, its structure.
+
+    ``text`` is what spans index: the file as stored for .txt/.md/.rst/.csv, the extracted
+    text for HTML, PDF and DOCX (see ``qa.ingest.formats.extract``).
+    """
 
     source: str
     text: str
     sha256: str
     pages: tuple[int, ...] = ()  # PDF: offset in ``text`` where each page starts
+    sections: tuple[Section, ...] | None = None  # None: parsed from ``text`` by the file's suffix
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,11 @@ class Sentence:
     text: str
     start: int
     end: int
+    plain: str = ""  # the sentence without markup ("" when it has none): what is shown and embedded
+
+    @property
+    def readable(self) -> str:
+        return self.plain or self.text
 
 
 @dataclass(frozen=True)
@@ -41,13 +70,24 @@ class Passage:
     """A few consecutive sentences: the unit that is embedded, stored and retrieved.
 
     ``text`` is exactly ``file_text[span.start:span.end]`` of ``spans[0]``;
-    ``spans`` lists every file that holds the same (normalised) text.
+    ``spans`` lists every file that holds the same (normalised) text under the same heading.
     """
 
     id: str
     text: str
     spans: tuple[Span, ...]
     sentences: tuple[Sentence, ...]
+    heading: str = ""  # heading path joined with " › ", e.g. "Release 2.1 › Changes"
+
+    @property
+    def readable(self) -> str:
+        """Return the passage as read without markup: its sentences' plain forms."""
+        return " ".join(s.readable for s in self.sentences) if self.sentences else self.text
+
+    @property
+    def indexed_text(self) -> str:
+        """Return what is embedded and BM25-indexed: the heading path, then the readable text."""
+        return f"{self.heading}\n{self.readable}" if self.heading else self.readable
 
     @property
     def span(self) -> Span:
@@ -84,6 +124,7 @@ class Citation:
     also_in: tuple[str, ...] = ()  # other files holding the same text
     passage_id: str = ""
     page: int | None = None  # 1-based PDF page of the quote
+    heading: str = ""  # heading path of the quoted passage
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -97,6 +138,7 @@ class Citation:
             "supported": self.supported,
             "also_in": list(self.also_in),
             "page": self.page,
+            "heading": self.heading,
         }
 
 
@@ -117,6 +159,8 @@ class Answer:
     partial: str = ""  # generated text shown before the model failed mid-answer
     prompt_tokens: int | None = None  # size of the LLM prompt (cl100k tokens), when one was sent
     scope: tuple[str, ...] = ()  # the only documents searched, when the question was scoped
+    confidence: float | None = None  # the answer scorer's P(the best sentence answers), when it ran
+    refused_by: str = ""  # what refused: "scorer" or a rule ("unknown_name", ...); "" when answered
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -131,6 +175,8 @@ class Answer:
             "partial": self.partial,
             "prompt_tokens": self.prompt_tokens,
             "scope": list(self.scope),
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "refused_by": self.refused_by,
             "nearest": [
                 {
                     "source": h.passage.span.source,

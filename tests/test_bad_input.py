@@ -60,7 +60,7 @@ def test_corpus_with_every_kind_of_bad_file(
     os.symlink(corpus, corpus / "loop" / "again")
     (corpus / "gone.txt").write_text("This file vanishes before it is read.", encoding="utf-8")
     (corpus / "locked.txt").write_text("No permission to read this.", encoding="utf-8")
-    real_list, real_read = load.list_files, Path.read_bytes
+    real_list, real_read = load.scan, Path.read_bytes
 
     def list_then_delete(folder: Path, *a, **k):  # type: ignore[no-untyped-def]
         found = real_list(folder, *a, **k)
@@ -72,13 +72,15 @@ def test_corpus_with_every_kind_of_bad_file(
             raise PermissionError(13, "Permission denied")
         return real_read(self)
 
-    monkeypatch.setattr("qa.indexing.list_files", list_then_delete)
+    monkeypatch.setattr("qa.indexing.scan", list_then_delete)
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     with caplog.at_level(logging.WARNING):
         report = build_index(s, embedder, stores=stores)
-    assert report.files == 2 and report.passages == 1  # good.txt indexed; empty.txt has no text
-    assert sorted(report.skipped) == ["binary.txt", "gone.txt", "latin1.txt", "locked.txt"]
+    assert report.files == 1 and report.passages == 1  # good.txt indexed; empty.txt has no text
+    assert sorted(report.skipped) == ["binary.txt", "empty.txt", "gone.txt", "latin1.txt", "locked.txt"]
+    warnings = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(warnings) == 1  # every skipped file named in one line, with its reason
     for name, why in [
         ("binary.txt", "binary"),
         ("latin1.txt", "UTF-8"),

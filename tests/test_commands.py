@@ -57,7 +57,11 @@ def test_doctor_names_the_fix_for_each_failure(
     s = Settings(corpus_dir=tmp_path / "none", index_dir=tmp_path / "idx", llm="ollama")
     assert doctor.run(args_for(s)) == 1
     out = capsys.readouterr().out
-    assert "fix: put .txt/.md files" in out and "fix: run: qa index" in out and "ollama pull" in out
+    assert (
+        "fix: put .txt, .md, .rst, .csv, .html, .pdf or .docx files" in out
+        and "fix: run: qa index" in out
+        and "ollama pull" in out
+    )
 
 
 def test_doctor_reports_the_gguf_with_the_fix(

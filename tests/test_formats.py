@@ -123,7 +123,8 @@ def test_mixed_corpus_is_indexed_and_answered_with_exact_quotes(tmp_path: Path) 
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
     embedder, stores = HashingEmbedder(), MemoryStores()
     report = build_index(settings, embedder, progress=False, stores=stores)
-    assert report.files == 3 and not report.skipped
+    assert report.files == 3 and report.skipped == ["image.png"]  # named, no longer silently ignored
+    assert "unsupported" in report.reasons["image.png"]
     from qa.assistant import Assistant
 
     bot = Assistant.open(settings=settings, embedder=embedder, stores=stores)

@@ -1,43 +1,39 @@
-"""Scoring how well sentences answer a question, and deciding when to abstain."""
+"""Hand-written abstention rules, each explainable to a user, kept where they were measured to help.
+
+The learned scorer (qa.answer.scorer) decides most refusals. These rules refuse what it
+cannot see from a few retrieved sentences: a name or number the whole corpus never
+mentions, a question mostly in words the corpus does not use. They match tolerantly:
+plurals, possessives and one-letter misspellings of names count as mentioned, and numbers
+are tokenised as the index tokenises them ("7n2" is not "7"; "1970s" is "1970").
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from qa.answer.corpus import CorpusStats, stem
+from qa.answer.features import within_one_edit
 from qa.text import content_words, fold, words
-from qa.types import Hit, Passage, Sentence
+from qa.types import Passage, Sentence
 
-if TYPE_CHECKING:
-    from qa.embeddings import Embedder
-
-# Calibrated on tests/golden/calibration.jsonl (30 questions written for calibration only,
-# not the evaluation set; see README "How abstention was calibrated"). On that set the
-# lowest answerable best-sentence cosine was 0.38 and the share of question words unknown
-# to the corpus was at most 0.5 for answerable and at least 0.6 for most unanswerable ones.
+# Calibrated on tests/golden/calibration.jsonl (written for calibration only, not an evaluation
+# set; see README "How abstention was calibrated").
 MIN_SIMILARITY = 0.35  # cosine of all-MiniLM-L6-v2 between question and best sentence
 MAX_UNKNOWN_WORDS = 0.6  # abstain when this share of the question's words is foreign to the corpus
 FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (paraphrases are)
-LEXICAL_WEIGHT = 0.3  # how much sharing the question's words adds to the cosine similarity
 
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\d.,%]*\d|\d)")
+RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time")
 
 
 @dataclass(frozen=True)
-class Scored:
-    """A candidate sentence with the evidence that it answers the question."""
+class Refusal:
+    """Why an answer is refused: the rule (or "scorer") and a sentence for the user."""
 
-    passage: Passage
-    sentence: Sentence
-    similarity: float  # cosine(question, sentence)
-    overlap: float  # share of the question's content words found in the sentence
-    order: int  # position among candidates, for stable ties
-
-    @property
-    def score(self) -> float:
-        return self.similarity + LEXICAL_WEIGHT * self.overlap
+    rule: str
+    message: str
 
 
 def _stem(word: str) -> str:
@@ -53,25 +49,6 @@ def overlap(question_words: Collection[str], sentence: str) -> float:
     return sum(1 for w in question_words if _stem(w) in have) / len(question_words)
 
 
-def score_sentences(question: str, qvec: Sequence[float], hits: Sequence[Hit], embedder: Embedder) -> list[Scored]:
-    """Return every sentence of the hits scored against the question, best first."""
-    import numpy as np
-
-    # Text written to steer an AI ("ignore previous instructions and say ...") is never a fact
-    # about the subject: it is not quoted as an answer, whatever its similarity to the question.
-    candidates = [(h.passage, s) for h in hits for s in h.passage.sentences if not looks_like_injection(s.text)]
-    if not candidates:
-        return []
-    vectors = embedder.embed([s.text for _, s in candidates])
-    sims = vectors @ np.asarray(qvec, dtype=np.float32)
-    qwords = set(content_words(question))
-    scored = [
-        Scored(p, s, float(sim), overlap(qwords, s.text), i)
-        for i, ((p, s), sim) in enumerate(zip(candidates, sims, strict=True))
-    ]
-    return sorted(scored, key=lambda x: (-x.score, x.order))
-
-
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)?(previous|prior|above|earlier|preceding|system|original)\b"
     r"|\b(ignore|disregard|forget|override)\b[^.!?]{0,30}\b(instructions?|prompts?)\b"
@@ -85,7 +62,16 @@ def looks_like_injection(sentence: str) -> bool:
     return bool(_INJECTION.search(fold(sentence)))
 
 
-def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
+def known(word: str, stats: CorpusStats) -> bool:
+    """Return True when the corpus mentions ``word``: exactly, as a plural/possessive, or one edit away."""
+    if word in stats.vocabulary or stem(word) in stats.df:
+        return True
+    if word[:1].isdigit() or len(word) < 5:
+        return False
+    return any(within_one_edit(word, w) for w in stats.similar_length(word))
+
+
+def unknown_names(question: str, stats: CorpusStats | Collection[str]) -> list[str]:
     """Return names and numbers in the question that appear nowhere in the corpus.
 
     A question about "Apple Pay" or "2019" cannot be answered from documents that never
@@ -93,6 +79,8 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
     (not the first word of a sentence) and numbers count: ordinary words may be
     paraphrases of the text and must not trigger a refusal.
     """
+    if not isinstance(stats, CorpusStats):
+        stats = CorpusStats(1, {stem(w): 1 for w in stats}, frozenset(stats))
     text = fold(question)
     missing: list[str] = []
     for m in _NAME.finditer(text):
@@ -103,7 +91,7 @@ def unknown_names(question: str, vocabulary: Collection[str]) -> list[str]:
         # In a compound like "Alibaba-linked" only the capitalised parts (and numbers) are names.
         named = [p for p in re.split(r"[-/]", token) if p[:1].isupper() or p[:1].isdigit()]
         parts = [w.removesuffix("'s") for p in named for w in words(p)]
-        if parts and any(w not in vocabulary for w in parts) and token not in missing:
+        if parts and any(not known(w, stats) for w in parts) and token not in missing:
             missing.append(token)
     return missing
 
@@ -115,53 +103,79 @@ def vocabulary(passages: Collection[Passage]) -> frozenset[str]:
 
 # Answer typing: "how many" wants a count (digits or number words); "how much", "what
 # percentage" and the like want an amount (digits, %, currency, per cent, magnitudes):
-# "two tech giants" answers the first kind but not the second.
-_COUNT_QUESTION = re.compile(r"\bhow many\b|\bwhat number\b", re.I)
-_AMOUNT_QUESTION = re.compile(
-    r"\bhow (much|large|big)\b|\bwhat (percentage|proportion|share|amount)\b|\bby what\b", re.I
-)
+# "two tech giants" answers the first kind but not the second. "By what means" asks for no amount.
+_COUNT_QUESTION = re.compile(r"\bhow many\b|\bwhat number of\b", re.I)
+_AMOUNT_QUESTION = re.compile(r"\bhow much\b|\bwhat (percentage|proportion|share|amount)\b|\bby how much\b", re.I)
 _TIME = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d)\b"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:1[0-9]|20)\d\d)\b"
 )
-_MAGNITUDE = r"\d|[$€£¥%]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|per ?cent|percent)\b"
-_CURRENCY = r"|\b(euros?|dollars?|yuan|renminbi|pounds?|yen|cents?|rupees?|francs?|won)\b"
+_MAGNITUDE = (
+    r"\d|[$€£¥%°]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|twice|per ?cent|percent)\b"
+)
+_CURRENCY = r"|\b(euros?|dollars?|yuan|renminbi|pounds?|yen|cents?|rupees?|francs?|won|celsius|fahrenheit)\b"
 _AMOUNT = re.compile(_MAGNITUDE + _CURRENCY, re.I)
-_COUNT = re.compile(
-    _MAGNITUDE
-    + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|dozens?)\b",
+_COUNT_WORD = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
+    r"|thousands?|millions?|billions?|dozens?|several|both|single|pair|couple|many|few|no)\b",
     re.I,
 )
+# A number that labels something ("tier 2", "version 3", "Article 5") counts nothing.
+_LABELLED = re.compile(
+    r"\b(tier|level|version|v|phase|type|step|grade|stage|class|article|section|chapter|no|number|page|part|"
+    r"season|episode|model|series|route|rule|item|figure|table|room|gate|platform)\.?\s+\d+\b",
+    re.I,
+)
+_DIGITS = re.compile(r"(?<![\w.])\d[\d,.]*\b")
 
 
-def abstain_reason(question: str, chosen: Sequence[Scored], vocabulary: Collection[str]) -> str | None:
-    """Return why the chosen sentences cannot answer the question, or None if they may.
-
-    Three checks, each explainable to a user: a name or number the corpus never
-    mentions; most of the question's words foreign to the corpus; a question asking
-    for a quantity answered by sentences holding none. Then the similarity floor.
-    """
-    missing = unknown_names(question, vocabulary)
-    if missing:
-        return f"the documents never mention {', '.join(missing)}"
-    qwords = set(content_words(question))
-    stems = {_stem(w) for w in vocabulary}
-    foreign = sorted(w for w in qwords if _stem(w) not in stems)
-    best = chosen[0].similarity if chosen else 0.0
-    if qwords and len(foreign) / len(qwords) >= MAX_UNKNOWN_WORDS and best < FOREIGN_SIMILARITY:
-        return f"the documents do not use most of the question's words ({', '.join(foreign)})"
-    if best < MIN_SIMILARITY:
-        return f"no sentence is close enough to the question (best similarity {best:.2f})"
-    if _AMOUNT_QUESTION.search(question) and not any(_AMOUNT.search(s.sentence.text) for s in chosen):
-        return "the question asks for an amount and the closest sentences give none"
-    if _COUNT_QUESTION.search(question) and not any(_COUNT.search(s.sentence.text) for s in chosen):
-        return "the question asks for a number and the closest sentences give none"
-    for when in time_words(question):
-        if not any(when.lower() in s.sentence.text.lower() for s in chosen):
-            return f"the closest sentences say nothing about {when}"
-    return None
+def holds_count(text: str) -> bool:
+    """Return True when ``text`` gives a count: a number word, or digits that do not label something."""
+    if _COUNT_WORD.search(text):
+        return True
+    unlabelled = _LABELLED.sub(" ", text)
+    return bool(_DIGITS.search(unlabelled))
 
 
 def time_words(question: str) -> list[str]:
     """Return the months, weekdays and years a question names."""
     return list(dict.fromkeys(_TIME.findall(fold(question))))
+
+
+def _mentions(text: str, when: str) -> bool:
+    if when[:1].isdigit():  # "1970" is in "1970s", never in "19700"
+        return any(stem(w) == when for w in words(text))
+    return when.lower() in text.lower()
+
+
+def refusal(
+    question: str,
+    chosen: Sequence[tuple[Sentence, float]],
+    stats: CorpusStats,
+    rules: Collection[str] = RULES,
+) -> Refusal | None:
+    """Return the first of ``rules`` that refuses the chosen sentences (with their cosines), or None."""
+    if "unknown_name" in rules:
+        missing = unknown_names(question, stats)
+        if missing:
+            return Refusal("unknown_name", f"the documents never mention {', '.join(missing)}")
+    best = max((sim for _, sim in chosen), default=0.0)
+    if "foreign_words" in rules:
+        qwords = set(content_words(question))
+        foreign = sorted(w for w in qwords if not known(w, stats))
+        if qwords and len(foreign) / len(qwords) >= MAX_UNKNOWN_WORDS and best < FOREIGN_SIMILARITY:
+            return Refusal(
+                "foreign_words", f"the documents do not use most of the question's words ({', '.join(foreign)})"
+            )
+    if "similarity" in rules and best < MIN_SIMILARITY:
+        return Refusal("similarity", f"no sentence is close enough to the question (best similarity {best:.2f})")
+    texts = [s.text for s, _ in chosen]
+    if "amount" in rules and _AMOUNT_QUESTION.search(question) and not any(_AMOUNT.search(t) for t in texts):
+        return Refusal("amount", "the question asks for an amount and the closest sentences give none")
+    if "count" in rules and _COUNT_QUESTION.search(question) and not any(holds_count(t) for t in texts):
+        return Refusal("count", "the question asks for a number and the closest sentences give none")
+    if "time" in rules:
+        for when in time_words(question):
+            if not any(_mentions(t, when) for t in texts):
+                return Refusal("time", f"the closest sentences say nothing about {when}")
+    return None

@@ -1,4 +1,4 @@
-"""The extractive answerer: quotes the sentences that best answer the question, cited."""
+"""The extractive answerer: quotes the sentences the scorer says answer the question, cited."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.evidence import MIN_SIMILARITY, Scored, _stem, abstain_reason, score_sentences
+from qa.answer.corpus import CorpusStats, stem
+from qa.answer.evidence import RULES, looks_like_injection, refusal
+from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.citations import cite
 from qa.errors import ConfigError
-from qa.text import content_words, display, normalize
-from qa.types import Citation, Hit
+from qa.text import STOPWORDS, display, normalize, words
+from qa.types import Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
     from qa.embeddings import Embedder
 
 ABSTAIN_TEXT = "The documents do not contain the answer to this question."
+# The similarity floor is dropped (the scorer's cosine features cover it); the others refuse what a
+# few retrieved sentences cannot show (README "Answer selection and abstention"). Measured on the seeds
+# only so far: a held-out-pool ablation of each rule is still to do.
+DEFAULT_RULES: tuple[str, ...] = ("unknown_name", "foreign_words", "amount", "count", "time")
 
 
 @dataclass(frozen=True)
@@ -27,57 +33,133 @@ class Draft:
     abstained: bool
     reason: str = ""
     flagged: bool = False  # a generated answer whose citations were all invalid
+    confidence: float | None = None  # the scorer's P(the best sentence answers), when it ran
+    refused_by: str = ""  # "scorer" or the rule that refused ("unknown_name", ...); "" when answered
 
 
 class ExtractiveAnswerer:
-    """Selects up to ``max_sentences`` sentences scoring within ``ratio`` of the best one."""
+    """Quotes the best-scoring sentence, its neighbour when they answer together, and distinct runners-up."""
 
     def __init__(
         self,
         embedder: Embedder,
-        min_similarity: float = MIN_SIMILARITY,
+        scorer: ScorerModel | None = None,
         max_sentences: int = 3,
-        ratio: float = 0.85,
+        ratio: float = 0.25,
+        rules: Collection[str] = DEFAULT_RULES,
+        threshold: float | None = None,
     ) -> None:
         if max_sentences <= 0 or not 0 < ratio <= 1:
             raise ConfigError("max_sentences must be positive and ratio in (0, 1]")
+        unknown = set(rules) - set(RULES)
+        if unknown:
+            raise ConfigError(f"unknown abstention rules: {', '.join(sorted(unknown))}", f"known: {', '.join(RULES)}")
         self.embedder = embedder
-        self.min_similarity = min_similarity
+        self.scorer = scorer or load_scorer()
         self.max_sentences = max_sentences
         self.ratio = ratio
+        self.rules = tuple(rules)
+        self.threshold = self.scorer.threshold if threshold is None else threshold
 
-    def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], vocabulary: Collection[str]) -> Draft:
-        scored = score_sentences(question, qvec, hits, self.embedder)
-        chosen = self.select(scored, question)
-        reason = abstain_reason(question, chosen or scored[:1], vocabulary)
-        if reason:
-            return Draft(ABSTAIN_TEXT, (), True, reason)
+    def score(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> list[Scored]:
+        """Return every candidate sentence of the hits with its probability, best first."""
+        # Text written to steer an AI ("ignore previous instructions and say ...") is never a fact
+        # about the subject: it is not quoted as an answer, whatever its similarity to the question.
+        _, cands, rows, sims = extract(
+            question, qvec, hits, self.embedder, stats, lambda t: not looks_like_injection(t)
+        )
+        probs = self.scorer.predict(rows)
+        scored = [
+            Scored(c, float(p), sims.get((c.passage.span.source, c.sentence.start), 0.0), i)
+            for i, (c, p) in enumerate(zip(cands, probs, strict=True))
+        ]
+        return sorted(scored, key=lambda s: (-s.probability, s.order))
+
+    def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> Draft:
+        scored = self.score(question, qvec, hits, stats)
+        confidence = scored[0].probability if scored else None
+        chosen = self.select(scored, question, stats)
+        sims = {(s.passage.span.source, s.sentence.start): s.similarity for s in scored}
+        quoted = [(sent, sims.get((p.span.source, sent.start), 0.0)) for p, sent in chosen] or [
+            (s.sentence, s.similarity) for s in scored[:1]
+        ]
+        # The typed rules look at what would be quoted: a month or an amount elsewhere proves nothing.
+        refused = refusal(question, quoted, stats, self.rules)
+        if refused is None and (not chosen or (confidence or 0.0) < self.threshold):
+            best = f"{confidence:.2f}" if confidence is not None else "none"
+            return Draft(ABSTAIN_TEXT, (), True, f"no sentence answers the question (confidence {best})",
+                         confidence=confidence, refused_by="scorer")  # fmt: skip
+        if refused is not None:
+            return Draft(ABSTAIN_TEXT, (), True, refused.message, confidence=confidence, refused_by=refused.rule)
         # Document order reads naturally and keeps a multi-sentence answer coherent.
-        chosen.sort(key=lambda s: (s.passage.span.source, s.sentence.start))
-        citations = tuple(cite(n, s.passage, s.sentence) for n, s in enumerate(chosen, start=1))
-        text = " ".join(f"{display(c.quote)} [{c.n}]" for c in citations)
-        return Draft(text, citations, False)
+        chosen.sort(key=lambda ps: (ps[0].span.source, ps[1].start))
+        citations = tuple(cite(n, p, s) for n, (p, s) in enumerate(chosen, start=1))
+        # The answer reads the plain form (link text, no markup); the citation keeps the exact quote.
+        text = " ".join(f"{display(s.readable)} [{c.n}]" for (_, s), c in zip(chosen, citations, strict=True))
+        return Draft(text, citations, False, confidence=confidence)
 
-    def select(self, scored: Sequence[Scored], question: str = "") -> list[Scored]:
-        """Return the best sentence, then runners-up that are close to it and add something.
+    def select(
+        self, scored: Sequence[Scored], question: str = "", stats: CorpusStats | None = None
+    ) -> list[tuple[Passage, Sentence]]:
+        """Return the sentences to quote: the best, its partner, then runners-up adding a distinct fact.
 
-        A runner-up must score within ``ratio`` of the best and cover a question word that
-        the sentences already chosen do not: a multi-part question gets one sentence per
-        part, and near-duplicates or loosely related neighbours are left out.
+        The partner is the sentence before or after the best when they read as one answer:
+        a lead-in ending in ":" never stands alone, a sentence opening with "This"/"It" comes
+        with its predecessor when that one scores too, and a neighbour scoring at least
+        ``pair_threshold`` of the best joins it. A runner-up must score at least ``ratio`` of
+        the best and cover a question word the chosen sentences do not.
         """
-        best = scored[0].score if scored else 0.0
-        qwords = {_stem(w) for w in content_words(question)}
-        chosen: list[Scored] = []
-        covered: set[str] = set()
-        seen: set[str] = set()
-        for s in scored:
-            if len(chosen) >= self.max_sentences or s.score < self.ratio * best:
+        if not scored:
+            return []
+        by_key = {(s.passage.span.source, s.sentence.start): s for s in scored}
+        best = scored[0]
+        chosen: list[tuple[Passage, Sentence]] = [(best.passage, best.sentence)]
+        pair = self.scorer.pair_threshold * best.probability
+        c = best.candidate
+        source = c.passage.span.source
+        for neighbour, before in ((c.prev, True), (c.next, False)):
+            if neighbour is None:
+                continue
+            other = by_key.get((source, neighbour.start))
+            p = other.probability if other else 0.0
+            lead_in = not before and best.sentence.text.rstrip().endswith(":")
+            anaphor = before and _opens_with_reference(best.sentence.text) and p >= pair / 2
+            if lead_in or anaphor or p >= pair:
+                passage = other.passage if other else _owner(stats, source, neighbour, c.passage)
+                if passage is not None:
+                    chosen.append((passage, neighbour))
+        qwords = {stem(w) for w in words(question) if w not in STOPWORDS}
+        covered = qwords & _stems(" ".join(s.text for _, s in chosen))
+        seen = {normalize(s.text) for _, s in chosen}
+        for s in scored[1:]:
+            if len(chosen) >= self.max_sentences or s.probability < self.ratio * best.probability:
                 break
             key = normalize(s.sentence.text)
-            words = qwords & {_stem(w) for w in content_words(s.sentence.text)}
-            if key in seen or s.similarity < self.min_similarity or (chosen and not words - covered):
+            adds = (qwords & _stems(s.sentence.text)) - covered
+            if key in seen or not adds or any(_near_duplicate(key, k) for k in seen):
                 continue
             seen.add(key)
-            covered |= words
-            chosen.append(s)
-        return chosen
+            covered |= adds
+            chosen.append((s.passage, s.sentence))
+        return list(dict.fromkeys(chosen))
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS}
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    wa, wb = set(a.split()), set(b.split())
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= 0.8
+
+
+def _opens_with_reference(text: str) -> bool:
+    first = words(text[:40])[:1]
+    return bool(first) and first[0] in {"this", "these", "that", "those", "it", "they", "such", "he", "she"}
+
+
+def _owner(stats: CorpusStats | None, source: str, sentence: Sentence, fallback: Passage) -> Passage | None:
+    """Return the passage holding ``sentence`` (for a neighbour outside the retrieved passages)."""
+    if fallback.span.start <= sentence.start and sentence.end <= fallback.span.end:
+        return fallback
+    return stats.passage_of(source, sentence) if stats is not None else None

@@ -39,7 +39,7 @@ def build_messages(question: str, hits: Sequence[Hit], texts: Sequence[str] | No
 
     ``texts``: what to quote of each passage, when not all of it (a shortened passage).
     """
-    quoted = texts if texts is not None else [h.passage.text for h in hits]
+    quoted = texts if texts is not None else [h.passage.indexed_text for h in hits]
     blocks = "\n".join(
         f'<source n="{i}" file="{_quote(h.passage.span.source)}">\n{_quote(text)}\n</source>'
         for i, (h, text) in enumerate(zip(hits, quoted, strict=True), start=1)
@@ -90,7 +90,8 @@ def fit_prompt(
     if hits:
         passage = hits[0].passage
         for j in range(len(passage.sentences) - 1, 0, -1):
-            text = passage.text[: passage.sentences[j - 1].end - passage.span.start]
+            kept = " ".join(sentence.readable for sentence in passage.sentences[:j])
+            text = f"{passage.heading}\n{kept}" if passage.heading else kept
             messages = build_messages(question, hits[:1], [text])
             tokens = count(messages)
             if tokens <= budget:

@@ -23,22 +23,24 @@ def _positive(value: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> Callable[[argparse.Namespace], int]:
     """Add ``qa eval`` to the command line; return its handler."""
-    from qa.cli import add_llm
-
     p = subparsers.add_parser(
         NAME,
         help="score retrieval, answers, citations and abstention on golden questions",
         description="Ask every golden question and score what comes back. Prints a table, or JSON with --json.",
     )
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--golden", metavar="FILE", type=Path, help="golden JSON Lines file (default: the seeds set)")
+    source.add_argument(
+        "--golden", metavar="FILE", type=Path, help="golden JSON Lines file (default: the seeds and the docs sets)"
+    )
     source.add_argument(
         "--squad", metavar="FILE", type=Path, help="a SQuAD 2.0 JSON file: its paragraphs become a temporary corpus"
     )
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR", help="folder of documents (default: seeds)")
     p.add_argument("--index-dir", dest="index_dir", metavar="DIR", help="index folder (default: index)")
     p.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server (or QA_CHROMA_URL)")
-    add_llm(p)
+    from qa.config import LLM_CHOICES
+
+    p.add_argument("--llm", choices=LLM_CHOICES, help="answering backend (default: auto, or QA_LLM)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--report", metavar="DIR", type=Path, help="also write an HTML report (index.html) into DIR")
     p.add_argument("--baseline", action="store_true", help="also run the LlamaIndex starter configuration")
@@ -59,30 +61,40 @@ def handle(args: argparse.Namespace) -> int:
         from qa.evaluation.suite import evaluate_squad
 
         run = evaluate_squad(settings, args.squad, args.limit, args.baseline, progress)
+        runs = [run]
+    elif args.golden is None and args.corpus_dir is None:
+        from qa.evaluation.suite import evaluate_sets
+
+        runs = evaluate_sets(settings, args.limit, args.baseline, progress)  # the seeds and the docs sets
     else:
         from qa.evaluation.suite import evaluate_golden
 
-        run = evaluate_golden(settings, args.golden, args.limit, args.baseline, progress)
+        runs = [evaluate_golden(settings, args.golden, args.limit, args.baseline, progress)]
     if progress:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
 
     if args.report is not None:
         from qa.evaluation.report import write_report
 
-        page = write_report(run, args.report)
-        print(f"report: {page}", file=sys.stderr)
+        for run in runs:
+            page = write_report(run, args.report if len(runs) == 1 else args.report / run.name)
+            print(f"report: {page}", file=sys.stderr)
     if args.json:
-        print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
+        # DESIGN.md's keys at the top level for the first set; the others under "sets".
+        out = runs[0].to_dict()
+        if len(runs) > 1:
+            out["sets"] = {r.name: r.to_dict() for r in runs[1:]}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         from qa.evaluation.table import render
 
-        print(render(run))
+        print("\n\n".join(render(r) if len(runs) == 1 else f"== golden set: {r.name} ==\n{render(r)}" for r in runs))
     if args.check:
         from qa.evaluation.thresholds import misses
 
-        missed = misses(run.scores.to_dict())
-        for t, actual in missed:
-            print(f"gate: {t.metric} = {actual} (needs {t.op} {t.value})", file=sys.stderr)
+        missed = [(r.name, t, actual) for r in runs for t, actual in misses(r.scores.to_dict(), r.name)]
+        for name, t, actual in missed:
+            print(f"gate ({name}): {t.metric} = {actual} (needs {t.op} {t.value})", file=sys.stderr)
         return 1 if missed else 0
     return 0
 

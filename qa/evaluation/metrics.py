@@ -73,6 +73,8 @@ class Outcome:
     query: str = ""  # the standalone question retrieval used (rewritten for follow-ups)
     mode: str = ""
     error: str = ""  # set when ask() raised; the question then counts as not answered
+    refused_by: str = ""  # what refused ("scorer", "unknown_name", ...), when the system abstained
+    confidence: float | None = None  # the answer scorer's best probability, when it ran
 
 
 @dataclass(frozen=True)

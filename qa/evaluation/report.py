@@ -12,7 +12,7 @@ from qa.evaluation.baseline import Comparison
 from qa.evaluation.metrics import DEPTHS, Judgement
 from qa.evaluation.suite import EvalRun
 from qa.evaluation.table import ROWS, fmt
-from qa.evaluation.thresholds import THRESHOLDS
+from qa.evaluation.thresholds import gates as gates_of
 from qa.text import display
 
 COLORS = ("#2563eb", "#d97706", "#7c2d12", "#059669")
@@ -79,7 +79,7 @@ def legend(names: Sequence[str]) -> str:
 
 
 def metrics_section(run: EvalRun) -> str:
-    gates = {t.metric: t for t in THRESHOLDS} if run.kind == "golden" else {}
+    gates = {t.metric: t for t in gates_of(run.name)} if run.kind == "golden" else {}
     rates = [(label, key, get) for label, key, get in ROWS if not key.startswith("latency")]
     groups = [(label, [("qa", get(run.scores))]) for label, _, get in rates]
     ticks = {label: gates[key].value for label, key, _ in rates if key in gates}
@@ -167,6 +167,59 @@ def failure_item(j: Judgement) -> str:
     )
 
 
+def tradeoff_chart(curve: Sequence[dict[str, float]], here: tuple[float | None, float | None]) -> str:
+    """Return an inline SVG of correct refusal (y) against false refusal (x), one point per threshold.
+
+    ``here`` marks this run's own (false refusal, correct refusal).
+    """
+    size, pad = 300, 40
+    pts = [(p["false_refusal"], p["correct_refusal"]) for p in curve if p.get("correct_refusal") is not None]
+
+    def xy(fr: float, cr: float) -> str:
+        return f"{pad + fr * size:.1f},{pad + (1 - cr) * size:.1f}"
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 2 * pad}" height="{size + 2 * pad}" role="img">',
+           f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>',
+           f'<line x1="{pad}" y1="{pad + size}" x2="{pad + size}" y2="{pad}" stroke="#e5e7eb"/>',
+           f'<text x="{pad + size / 2}" y="{size + 2 * pad - 8}" text-anchor="middle" font-size="12">false refusal</text>',
+           f'<text x="12" y="{pad + size / 2}" font-size="12" transform="rotate(-90 12 {pad + size / 2})" '
+           'text-anchor="middle">correct refusal</text>']  # fmt: skip
+    if pts:
+        out.append(
+            f'<polyline fill="none" stroke="{COLORS[0]}" stroke-width="2" points="{" ".join(xy(*p) for p in pts)}"/>'
+        )
+    for p in curve:
+        if p.get("correct_refusal") is not None:
+            out.append(f'<circle cx="{xy(p["false_refusal"], p["correct_refusal"]).split(",")[0]}" '
+                       f'cy="{xy(p["false_refusal"], p["correct_refusal"]).split(",")[1]}" r="2.5" fill="{COLORS[0]}">'
+                       f'<title>threshold {p["threshold"]}: false refusal {p["false_refusal"]}, '
+                       f'correct refusal {p["correct_refusal"]}</title></circle>')  # fmt: skip
+    fr, cr = here
+    if fr is not None and cr is not None:
+        x, y = xy(fr, cr).split(",")
+        out.append(f'<circle cx="{x}" cy="{y}" r="5" fill="{COLORS[1]}"><title>this run</title></circle>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def abstention_section(run: EvalRun) -> str:
+    """Return who refused (each rule, the scorer) and the scorer's held-out trade-off curve."""
+    counts = run.refusals()
+    rows = "".join(f"<tr><td>{escape(k)}</td><td>{v}</td></tr>" for k, v in counts.items())
+    parts = ["<h2>Abstention</h2>", f"<table><tr><th>refused by</th><th>questions</th></tr>{rows}</table>"]
+    info = run.scorer_info()
+    if info.get("held_out_curve"):
+        parts.append(
+            f"<p class='note'>Scorer {escape(str(info['version']))}: correct against false refusal over thresholds on "
+            f"the pool's held-out articles (blue); threshold {info['threshold']} was chosen there for "
+            f"{info['target_false_refusal']} false refusal. Orange: this run.</p>"
+        )
+        curve = info["held_out_curve"]
+        assert isinstance(curve, list)
+        parts.append(tradeoff_chart(curve, (run.scores.false_refusal, run.scores.correct_refusal)))
+    return "\n".join(parts)
+
+
 def render_html(run: EvalRun) -> str:
     """Return the report page; every question and answer text is escaped."""
     s = run.scores
@@ -185,6 +238,7 @@ def render_html(run: EvalRun) -> str:
     ]
     if run.comparison is not None:
         parts.append(comparison_section(run.comparison))
+    parts.append(abstention_section(run))
     parts.append(f"<h2>Failed questions ({len(failed)} of {s.n}, worst first)</h2>")
     parts += [failure_item(j) for j in failed] or ["<p>None.</p>"]
     parts.append("</body></html>")

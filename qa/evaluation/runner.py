@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from qa.errors import BadQuestionError
 from qa.evaluation.golden import GoldenQuestion
 from qa.evaluation.metrics import DEPTHS, Cited, Outcome, Retrieved
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -33,11 +33,14 @@ def outcome_from(golden: GoldenQuestion, answer: Answer, latency_ms: float) -> O
         text=answer.text,
         abstained=answer.abstained,
         citations=tuple(Cited(c.quote, (c.source, *c.also_in)) for c in answer.citations),
-        retrieved=tuple(Retrieved(h.passage.text, h.passage.sources) for h in answer.hits),
+        # A passage's heading path is part of what is retrieved and shown (a release note's release).
+        retrieved=tuple(Retrieved(_with_heading(h.passage), h.passage.sources) for h in answer.hits),
         latency_ms=latency_ms,
         retrieval_ms=answer.timings_ms.get("retrieve"),
         query=answer.rewritten_question or answer.question,
         mode=answer.mode,
+        refused_by=answer.refused_by,
+        confidence=answer.confidence,
     )
 
 
@@ -94,3 +97,7 @@ def open_assistant(settings: Settings, embedder: Embedder | None = None) -> Assi
     embedder = embedder or SentenceTransformerEmbedder(settings.embed_model)
     build_index(settings, embedder, progress=False)
     return Assistant.open(settings=settings, embedder=embedder, llm=settings.llm)
+
+
+def _with_heading(passage: Passage) -> str:
+    return f"{passage.heading}\n{passage.text}" if passage.heading else passage.text

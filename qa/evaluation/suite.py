@@ -22,15 +22,40 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-def default_golden() -> Path:
-    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
-    path = Path(qa.__file__).resolve().parent.parent / "tests" / "golden" / "seeds.jsonl"
-    if not path.is_file():
+# The repository's golden sets: name -> (golden file, corpus folder), relative to the checkout.
+# "seeds" is answered from the configured corpus and index (the product as the user runs it);
+# the others from their own corpus, indexed in a private temporary folder.
+GOLDEN_SETS: dict[str, tuple[str, str]] = {
+    "seeds": ("tests/golden/seeds.jsonl", "seeds"),
+    "docs": ("tests/golden/docs/golden.jsonl", "tests/golden/docs/corpus"),
+}
+
+
+def golden_set(name: str) -> tuple[Path, Path]:
+    """Return (golden file, corpus folder) of a repository golden set, or raise GoldenFileError."""
+    root = Path(qa.__file__).resolve().parent.parent
+    golden, corpus = (root / part for part in GOLDEN_SETS[name])
+    if not golden.is_file():
         raise GoldenFileError(
-            f"no golden file given and the default {path} is not there (qa installed without its repository?)",
+            f"no golden file given and the default {golden} is not there (qa installed without its repository?)",
             "pass --golden FILE",
         )
-    return path
+    return golden, corpus
+
+
+def default_golden() -> Path:
+    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
+    return golden_set("seeds")[0]
+
+
+def set_name(golden: Path) -> str:
+    """Return the name of the repository golden set ``golden`` is, else its file name."""
+    resolved = golden.resolve()
+    root = Path(qa.__file__).resolve().parent.parent
+    for name, (path, _) in GOLDEN_SETS.items():
+        if resolved == (root / path).resolve():
+            return name
+    return golden.name
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,7 @@ class EvalRun:
     """Everything one ``qa eval`` run measured."""
 
     kind: str  # "golden" or "squad"
+    name: str  # "seeds", "docs" (the repository's golden sets), else the file's name
     dataset: str
     corpus: str
     modes: tuple[str, ...]  # answering backends that produced the answers
@@ -48,6 +74,33 @@ class EvalRun:
     comparison: Comparison | None
     seconds: float
     total_questions: int  # in the file, before --limit
+    scorer: str = ""  # the answer-scorer version that answered (Settings.scorer)
+
+    def refusals(self) -> dict[str, int]:
+        """Return how many questions each rule, and the scorer, refused."""
+        counts: dict[str, int] = {}
+        for j in self.judgements:
+            if j.outcome.abstained:
+                key = j.outcome.refused_by or "other"
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def scorer_info(self) -> dict[str, object]:
+        """Return the scorer's version, threshold and held-out calibration curve (for the report)."""
+        if not self.scorer:
+            return {}
+        from qa.answer.scorer import load_scorer
+
+        model = load_scorer(self.scorer)
+        return {
+            "version": model.version,
+            "threshold": model.threshold,
+            "target_false_refusal": model.metadata.get("target_false_refusal"),
+            "held_out_curve": [
+                {k: p[k] for k in ("threshold", "false_refusal", "correct_refusal")}
+                for p in model.metadata.get("calibration_curve", [])
+            ],
+        }
 
     @property
     def failed(self) -> list[Judgement]:
@@ -58,14 +111,18 @@ class EvalRun:
         out: dict[str, object] = self.scores.to_dict()
         out.update(
             kind=self.kind,
+            set=self.name,
             dataset=self.dataset,
             corpus=self.corpus,
             mode=", ".join(self.modes),
             top_k=self.top_k,
             seconds=round(self.seconds, 2),
             by_type={t: s.to_dict() for t, s in self.by_type.items()},
+            refused_by=self.refusals(),
             failures=[failure_dict(j) for j in self.failed],
         )
+        if self.scorer:
+            out["scorer"] = self.scorer_info()
         if self.comparison is not None:
             out["baseline"] = self.comparison.to_dict()
         return out
@@ -84,6 +141,8 @@ def failure_dict(j: Judgement) -> dict[str, object]:
         "evidence": list(g.evidence),
         "answer": o.text,
         "abstained": o.abstained,
+        "refused_by": o.refused_by,
+        "confidence": o.confidence,
         "rank": j.rank,
         "problems": list(j.problems),
     }
@@ -109,11 +168,13 @@ def assemble(
     comparison: Comparison | None,
     t0: float,
     total: int,
+    scorer: str = "",
 ) -> EvalRun:
     """Return the run record: every outcome judged, scored overall and by type."""
     judgements = tuple(judge(o) for o in outcomes)
     return EvalRun(
         kind=kind,
+        name=set_name(dataset) if kind == "golden" else dataset.name,
         dataset=str(dataset),
         corpus=str(corpus),
         modes=tuple(dict.fromkeys(o.mode for o in outcomes if o.mode)),
@@ -124,6 +185,7 @@ def assemble(
         comparison=comparison,
         seconds=time.perf_counter() - t0,
         total_questions=total,
+        scorer=scorer,
     )
 
 
@@ -146,7 +208,27 @@ def evaluate_golden(
     base = _baseline(settings.corpus_dir, settings.embed_model) if baseline else None
     outcomes = run(assistant, sample(questions, limit), progress, observer=base.observe if base else None)
     comparison = base.comparison(outcomes, top_k) if base else None
-    return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions))
+    return assemble("golden", path, settings.corpus_dir, top_k, outcomes, comparison, t0, len(questions),
+                    settings.scorer)  # fmt: skip
+
+
+def evaluate_sets(
+    settings: Settings,
+    limit: int | None = None,
+    baseline: bool = False,
+    progress: Progress | None = None,
+) -> list[EvalRun]:
+    """Return one run per repository golden set: the seeds on ``settings``, the others privately indexed."""
+    runs = [evaluate_golden(settings, golden_set("seeds")[0], limit, baseline, progress)]
+    for name in GOLDEN_SETS:
+        if name == "seeds":
+            continue
+        golden, corpus = golden_set(name)
+        with tempfile.TemporaryDirectory(prefix=f"qa-{name}-") as tmp:
+            # Never the user's index/ nor a configured Chroma server.
+            local = replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index", chroma_url=None)
+            runs.append(evaluate_golden(local, golden, limit, baseline, progress))
+    return runs
 
 
 def evaluate_squad(
@@ -173,7 +255,7 @@ def evaluate_squad(
         outcomes = run(assistant, sample(data.questions, limit), progress, observer=base.observe if base else None)
         comparison = base.comparison(outcomes, top_k) if base else None
     return assemble("squad", squad, Path(f"{len(data.paragraphs)} paragraphs of {squad.name}"), top_k,
-                   outcomes, comparison, t0, len(data.questions))  # fmt: skip
+                   outcomes, comparison, t0, len(data.questions), settings.scorer)  # fmt: skip
 
 
 def _baseline(corpus: Path, embed_model: str) -> Baseline:
@@ -192,7 +274,7 @@ def _warn_unreachable_evidence(questions: Sequence[GoldenQuestion], assistant: A
     passages = getattr(view, "passages", None)
     if not isinstance(passages, dict):
         return  # an assistant without an index view to inspect: nothing to check against
-    lost = missing_evidence(questions, [p.text for p in passages.values()])
+    lost = missing_evidence(questions, [f"{getattr(p, 'heading', '')}\n{p.text}" for p in passages.values()])
     if lost:
         log.warning(
             "%d evidence strings are in no indexed passage of %s (first: %s %r): wrong corpus, or evidence "

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from qa.evaluation.baseline import Comparison
 from qa.evaluation.metrics import DEPTHS, Judgement, Scores
 from qa.evaluation.suite import EvalRun
-from qa.evaluation.thresholds import THRESHOLDS
+from qa.evaluation.thresholds import gates as gates_of
 from qa.text import display
 
 MAX_FAILURES = 25  # in the terminal; --json and --report list them all
@@ -47,7 +47,7 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def metrics_table(run: EvalRun) -> str:
-    gates = {t.metric: t for t in THRESHOLDS} if run.kind == "golden" else {}
+    gates = {t.metric: t for t in gates_of(run.name)} if run.kind == "golden" else {}
     types = list(run.by_type)
     header = ["metric", "all", *types] + (["gate"] if gates else [])
     rows = []

@@ -49,6 +49,14 @@ THRESHOLDS: tuple[Threshold, ...] = (
 )
 
 
+GATES: dict[str, tuple[Threshold, ...]] = {"seeds": THRESHOLDS}
+
+
+def gates(name: str) -> tuple[Threshold, ...]:
+    """Return the thresholds of the golden set ``name`` (none for other files)."""
+    return GATES.get(name, ())
+
+
 def lookup(report: Mapping[str, object], metric: str) -> float | None:
     """Return the value at a dotted path of a nested report ("citations.precision")."""
     group, _, name = metric.partition(".")
@@ -57,6 +65,6 @@ def lookup(report: Mapping[str, object], metric: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def misses(report: Mapping[str, object]) -> list[tuple[Threshold, float | None]]:
-    """Return every threshold the report does not meet, with the value it has."""
-    return [(t, lookup(report, t.metric)) for t in THRESHOLDS if not t.passes(lookup(report, t.metric))]
+def misses(report: Mapping[str, object], name: str = "seeds") -> list[tuple[Threshold, float | None]]:
+    """Return every threshold of set ``name`` the report does not meet, with the value it has."""
+    return [(t, lookup(report, t.metric)) for t in gates(name) if not t.passes(lookup(report, t.metric))]

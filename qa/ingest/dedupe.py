@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from qa.types import Passage
 
@@ -20,5 +21,5 @@ def dedupe(passages: Iterable[Passage]) -> list[Passage]:
         if first is None:
             merged[p.id] = p
         elif not any(s.source == p.span.source and s.start == p.span.start for s in first.spans):
-            merged[p.id] = Passage(first.id, first.text, first.spans + p.spans, first.sentences)
+            merged[p.id] = replace(first, spans=first.spans + p.spans)
     return list(merged.values())

@@ -1,11 +1,14 @@
-"""Splitting: paragraphs → sentences → passages, every piece with its exact span in the file.
+"""Splitting: sections → blocks → sentences → passages, every piece with its exact span.
 
-Passage size: a paragraph, cut into groups of at most 3 sentences / 600 characters.
+Passages are built within a section, never across two, and carry its heading path.
+Size: a prose paragraph is cut into groups of at most 3 sentences / 600 characters.
 all-MiniLM-L6-v2 was trained on inputs of up to 128 word pieces and truncates at 256,
-so 600 characters (about 130-150 word pieces of news English) stays inside what the
-model represents well. Cutting at paragraph boundaries first means two copies of an
-article that lay out their boilerplate differently still yield identical passages,
-which is what lets de-duplication find them.
+so 600 characters (about 130-150 word pieces of English) stays inside what the model
+represents well. Prose paragraphs are never merged, so two copies of an article that
+lay out their furniture differently still yield identical passages, which is what lets
+de-duplication find them. Short blocks of one kind (list items, table rows, code) in a
+row share a passage, up to 8 of them, and a block that leads in (it ends with ":", or
+is a definition term) stays in the passage of what follows it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,21 @@ import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
-from qa.ingest.clean import Line, classify
+from qa.ingest.clean import dropped_blocks
+from qa.ingest.formats import inline_plain, sections_of
+from qa.ingest.outline import line_of, line_starts
 from qa.text import normalize
-from qa.types import Document, Passage, Sentence, Span
+from qa.types import Block, Document, Passage, Section, Sentence, Span
 
 MAX_CHARS = 600
 MAX_SENTENCES = 3
+MAX_SHORT_BLOCKS = 8  # list items, rows or code lines sharing one passage
+SHORT_BLOCK_CHARS = 100  # a longer list item reads like a paragraph and keeps a passage of its own
+HEADING_SEPARATOR = " › "
+_SHORT = frozenset({"item", "row", "code"})
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
 
 SentenceSplitter = Callable[[str], Iterable[tuple[int, int]]]
@@ -50,30 +60,12 @@ def punkt_spans() -> SentenceSplitter:
 
 
 def passage_id(text: str) -> str:
-    """Return the id of a passage: a hash of its normalised text, equal for typographic copies."""
+    """Return the id of a passage: a hash of its normalised text, equal for typographic copies.
+
+    The heading path is not part of it: the same words in two files are one passage listing
+    both files (the first occurrence's heading path is the one embedded and shown).
+    """
     return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()[:20]
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """Return (start, end) of each paragraph: a run of content lines, one list item each."""
-    out: list[tuple[int, int]] = []
-    run: list[Line] = []
-
-    def flush() -> None:
-        if run:
-            out.append((run[0].start, run[-1].end))
-            run.clear()
-
-    for line, kind in classify(text):
-        if kind != "content":
-            flush()
-        elif _LIST_MARKER.match(line.text):
-            flush()
-            run.append(line)
-        else:
-            run.append(line)
-    flush()
-    return out
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -84,43 +76,122 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, start + len(piece.rstrip())
 
 
+def _open_brackets(piece: str) -> bool:
+    return piece.count("[") > piece.count("]") or piece.count("(") > piece.count(")")
+
+
 def sentences(text: str, start: int, end: int, splitter: SentenceSplitter) -> list[Sentence]:
-    """Return the sentences of ``text[start:end]`` with absolute offsets."""
-    out: list[Sentence] = []
+    """Return the sentences of ``text[start:end]`` with absolute offsets.
+
+    A cut inside brackets ("[Smith et al.](url)", "(see p. 4)") is undone: Punkt knows
+    abbreviations, not Markdown links, and half a link has no plain form.
+    """
+    spans: list[tuple[int, int]] = []
     for s, e in splitter(text[start:end]):
         a, b = _trim(text, start + s, start + e)
-        if b > a:
-            out.append(Sentence(text[a:b], a, b))
-    return out
+        if b <= a:
+            continue
+        if spans and _open_brackets(text[spans[-1][0] : spans[-1][1]]) and b - spans[-1][0] <= MAX_CHARS:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return [Sentence(text[a:b], a, b) for a, b in spans]
+
+
+def block_sentences(text: str, block: Block, splitter: SentenceSplitter, plain: Callable[[str], str]) -> list[Sentence]:
+    """Return a block's sentences: a row (or a block with its own plain form) is one, a code line is one."""
+    if block.kind == "row" or block.plain:
+        return [Sentence(text[block.start : block.end], block.start, block.end, block.plain)]
+    if block.kind == "code":
+        out = []
+        for m in re.finditer(r"[^\r\n]+", text[block.start : block.end]):
+            a, b = _trim(text, block.start + m.start(), block.start + m.end())
+            if b > a:
+                out.append(Sentence(text[a:b], a, b))
+        return out
+    return [Sentence(s.text, s.start, s.end, plain(s.text)) for s in sentences(text, block.start, block.end, splitter)]
 
 
 def page_of(doc: Document, offset: int) -> int | None:
-    """Return the 1-based PDF page holding ``offset`` (pages are separated by blank lines, so
-    no paragraph, hence no passage, spans two pages), or None for formats without pages."""
+    """Return the 1-based PDF page holding ``offset`` (no block spans two pages), or None."""
     return bisect.bisect_right(doc.pages, offset) if doc.pages else None
 
 
-def split_document(doc: Document, splitter: SentenceSplitter | None = None) -> list[Passage]:
-    """Return the passages of one document, in file order."""
-    splitter = splitter or punkt_spans()
-    text = doc.text
-    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+class _Passages:
+    """Accumulates the sentences of one passage and emits it when it is full."""
 
-    def line_of(offset: int) -> int:
-        return bisect.bisect_right(line_starts, offset)
+    def __init__(self, doc: Document, out: list[Passage]) -> None:
+        self.doc = doc
+        self.out = out
+        self.starts = line_starts(doc.text)
+        self.group: list[Sentence] = []
+        self.short = False  # the passage holds short blocks (items, rows, code) or a lead-in
+        self.heading = ""
 
-    passages: list[Passage] = []
-    for p_start, p_end in paragraphs(text):
-        group: list[Sentence] = []
-        for sent in sentences(text, p_start, p_end, splitter) + [None]:  # None flushes the last group
-            too_big = (
-                sent is not None and group and (len(group) >= MAX_SENTENCES or sent.end - group[0].start > MAX_CHARS)
+    def full(self, sent: Sentence) -> bool:
+        limit = MAX_SHORT_BLOCKS if self.short else MAX_SENTENCES
+        return bool(self.group) and (len(self.group) >= limit or sent.end - self.group[0].start > MAX_CHARS)
+
+    def add(self, sent: Sentence) -> None:
+        if self.full(sent):
+            last = self.group[-1]
+            carry = len(self.group) > 1 and last.readable.rstrip().endswith(":")
+            if carry:  # a lead-in goes with what it introduces, not with what came before
+                self.group.pop()
+            self.flush()
+            if carry:
+                self.group.append(last)
+                self.short = True
+        self.group.append(sent)
+
+    def flush(self) -> None:
+        if self.group:
+            text, a, b = self.doc.text, self.group[0].start, self.group[-1].end
+            span = Span(
+                self.doc.source, a, b, line_of(self.starts, a), line_of(self.starts, b - 1), page_of(self.doc, a)
             )
-            if group and (sent is None or too_big):
-                a, b = group[0].start, group[-1].end
-                span = Span(doc.source, a, b, line_of(a), line_of(b - 1), page_of(doc, a))
-                passages.append(Passage(passage_id(text[a:b]), text[a:b], (span,), tuple(group)))
-                group = []
-            if sent is not None:
-                group.append(sent)
-    return passages
+            pid = passage_id(text[a:b])
+            self.out.append(Passage(pid, text[a:b], (span,), tuple(self.group), self.heading))
+        self.group = []
+        self.short = False
+
+
+def split_sections(
+    doc: Document, sections: Iterable[Section], dropped: AbstractSet[int], splitter: SentenceSplitter
+) -> list[Passage]:
+    """Return the passages of ``doc`` built from its sections, leaving out the dropped blocks."""
+    plain = inline_plain(doc.source)
+    out: list[Passage] = []
+    acc = _Passages(doc, out)
+    for section in sections:
+        acc.heading = HEADING_SEPARATOR.join(section.path)
+        glue = False  # the previous block leads in to this one
+        previous = ""  # kind of the previous block when it was short
+        page = None
+        for block in section.blocks:
+            if block.start in dropped:
+                acc.flush()
+                glue, previous = False, ""
+                continue
+            sents = block_sentences(doc.text, block, splitter, plain)
+            if not sents:
+                continue
+            short = block.kind in _SHORT and (block.kind == "code" or block.end - block.start <= SHORT_BLOCK_CHARS)
+            here = page_of(doc, block.start)
+            if not (glue or (short and previous == block.kind)) or here != page:
+                acc.flush()
+            acc.short = acc.short or short or glue
+            for sent in sents:
+                acc.add(sent)
+            glue = block.kind == "term" or sents[-1].readable.rstrip().endswith(":")
+            previous, page = (block.kind if short else ""), here
+        acc.flush()
+    return out
+
+
+def split_document(
+    doc: Document, splitter: SentenceSplitter | None = None, boilerplate: AbstractSet[str] = frozenset()
+) -> list[Passage]:
+    """Return the passages of one document, in file order (``boilerplate``: corpus-wide furniture keys)."""
+    sections = sections_of(doc)
+    return split_sections(doc, sections, dropped_blocks(doc, sections, boilerplate), splitter or punkt_spans())

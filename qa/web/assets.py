@@ -52,6 +52,7 @@ a.qa-cite:hover { background: var(--color-accent); color: white !important; }
 .qa-file { font-family: var(--font-mono); font-size: .85em; overflow-wrap: anywhere; }
 .qa-lines { font-size: .85em; color: var(--body-text-color-subdued); }
 .qa-also, .qa-quote { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .3em; }
+.qa-heading { font-size: .85em; font-weight: 600; margin-top: .3em; }
 #qa-sources .qa-passage {
   margin: .45em 0 .1em; padding: .2em 0 .2em .75em; border-left: 3px solid var(--border-color-primary);
   white-space: pre-wrap; line-height: 1.55; font-size: .95em;
@@ -67,6 +68,41 @@ mark.qa-hl.qa-unverified { background: #ffe0b2; text-decoration: underline dashe
 .qa-timing-grid span:nth-child(even) { text-align: right; font-variant-numeric: tabular-nums; }
 #qa-examples-label { margin-bottom: -.6em; }
 .qa-examples-label { font-size: .9em; color: var(--body-text-color-subdued); margin: 0; }
+/* The empty chat's text keeps clear of the box's edge. */
+#qa-chat .placeholder-content, #qa-chat .placeholder { padding: 1.2rem 1.5rem; }
+/* Tools (new conversation, export, copy) are outlined and square-ish; example questions are chips. */
+#qa-tools { gap: .5rem; justify-content: flex-start; }
+#qa-tools button, #qa-tools a, .qa-tool { flex: 0 0 auto !important; width: auto !important;
+  border-radius: .4em !important; border: 1px solid var(--border-color-primary) !important;
+  background: var(--background-fill-primary) !important; }
+.qa-example { border-radius: 999px !important; background: var(--color-accent-soft) !important;
+  border: 1px solid transparent !important; }
+.qa-scope { font-size: .82em; color: var(--body-text-color-subdued); margin-bottom: .35em; }
+.qa-stopped-note { font-size: .85em; color: #8a4b00; font-style: italic; }
+.qa-copy { font-size: .95em; padding: .05em .6em; border-radius: .4em; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color-subdued); }
+.qa-plain { display: none; }
+/* The chat's own clear icon overlaps the messages once they scroll; "New conversation" does the same. */
+#qa-chat button[aria-label="Clear"] { display: none !important; }
+.qa-copy:hover { color: var(--body-text-color); }
+.qa-heading { font-size: .85em; color: var(--body-text-color-subdued); margin-top: .25em; }
+.qa-open { display: inline-block; margin-top: .35em; font-size: .85em; }
+.qa-doclist table.qa-docs { width: 100%; border-collapse: collapse; font-size: .88em; border: none !important; }
+.qa-docs th, .qa-docs td { text-align: left; padding: .25em .4em; border: none !important;
+  border-bottom: 1px solid var(--border-color-primary) !important; }
+.qa-docs td:last-child { white-space: nowrap; }
+.qa-docs .qa-num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.qa-doc-count { font-size: .88em; color: var(--body-text-color-subdued); margin: .2em 0 .4em; }
+.qa-skipped ul { margin: .2em 0 0 1.1em; font-size: .88em; }
+.qa-uploads { list-style: none; margin: .3em 0; padding: 0; font-size: .88em; }
+.qa-uploads li { margin: .2em 0; }
+.qa-up-indexed .qa-up-icon { color: #2e7d32; }
+.qa-up-refused .qa-up-icon, .qa-up-refused .qa-up-state { color: #c62828; }
+.qa-docview .qa-doc-text { white-space: pre-wrap; line-height: 1.55; font-size: .92em; max-height: 70vh;
+  overflow-y: auto; padding: .3em .5em; border: 1px solid var(--border-color-primary); border-radius: .4em; }
+/* Gradio's footer separator is left alone on a narrow screen once the other links are gone. */
+footer .divider, footer .separator { display: none !important; }
 """
 
 # A click on an [n] marker opens and scrolls to its passage. When the marker belongs to an older
@@ -94,6 +130,41 @@ HEAD = """
     observer.observe(document.body, { childList: true, subtree: true });
     setTimeout(() => observer.disconnect(), 5000);
   }, true);
+  async function copy(text) {
+    try { await navigator.clipboard.writeText(text); return true; } catch (e) {}
+    const area = document.createElement("textarea");  // without clipboard permission: the old way
+    area.value = text; document.body.appendChild(area); area.select();
+    const ok = document.execCommand("copy"); area.remove(); return ok;
+  }
+  window.qaCopy = copy;
+  document.addEventListener("click", async (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button.qa-copy") : null;
+    if (!button) return;
+    event.preventDefault(); event.stopPropagation();
+    const source = button.closest(".qa-answer")?.querySelector(".qa-plain");
+    const done = await copy(source ? source.textContent : "");
+    button.textContent = done ? "Copied" : "Copy failed";
+    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  }, true);
+  // "Open document" on a source: ask the server for the whole text, then scroll to the passage.
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a.qa-open") : null;
+    if (!link) return;
+    event.preventDefault();
+    const box = document.querySelector("#qa-open-request textarea, #qa-open-request input");
+    if (!box) return;
+    const start = link.dataset.start, end = link.dataset.end;
+    box.value = JSON.stringify({ source: link.dataset.source, start: start ? Number(start) : null,
+      end: end ? Number(end) : null, nonce: Date.now() });
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  }, true);
+  new MutationObserver(() => {
+    const hit = document.querySelector("#qa-docview mark#qa-doc-hit:not([data-seen])");
+    if (hit && hit.offsetParent !== null) {
+      hit.dataset.seen = "1";
+      hit.scrollIntoView({ block: "center" });
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true });
 })();
 </script>
 """

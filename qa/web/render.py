@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from qa.errors import QAError
 from qa.types import Answer, Citation
@@ -86,11 +86,27 @@ def question_message(question: str, limit: int = 400) -> str:
     return block(answer_text(shown, lambda n: None), "qa-question")
 
 
-def streaming_message(text: str) -> str:
+def scope_line(scope: Sequence[str]) -> str:
+    """Which documents were searched, above an answer asked within some of them."""
+    if not scope:
+        return ""
+    names = ", ".join(f'<span class="qa-file">{esc(s)}</span>' for s in scope)
+    return f'<div class="qa-scope">Searched only in: {names}</div>'
+
+
+def streaming_message(text: str, scope: Sequence[str] = ()) -> str:
     """The answer so far, while the model is still writing it."""
     body = answer_text(text, pending_marker) if text.strip() else "<p>Searching the documents\u2026</p>"
     cursor = '<span class="qa-cursor" aria-hidden="true"></span>'
-    return block(body[: -len("</p>")] + cursor + "</p>", "qa-answer qa-streaming")  # at the end of the last line
+    # The cursor goes at the end of the last line.
+    return block(scope_line(scope) + body[: -len("</p>")] + cursor + "</p>", "qa-answer qa-streaming")
+
+
+def stopped_message(text: str, scope: Sequence[str] = ()) -> str:
+    """An answer ended by Stop: the part written so far, unverified, marked as stopped."""
+    body = answer_text(text, lambda n: None) if text.strip() else ""
+    note = '<p class="qa-stopped-note">\u25a0 Stopped: the answer is incomplete and its citations were not checked.</p>'
+    return block(scope_line(scope) + body + note, "qa-answer qa-stopped")
 
 
 def mode_badge(mode: str, llm_setting: str, notice: str | None) -> str:
@@ -113,15 +129,19 @@ def mode_badge(mode: str, llm_setting: str, notice: str | None) -> str:
     return f'<span class="qa-badge qa-quoted">Quoted from the documents{hint}</span>'
 
 
-def answer_message(answer: Answer, anchors: Mapping[int, str], llm_setting: str) -> str:
-    """The finished answer: linked markers, then what a reader needs to judge it."""
+def answer_message(answer: Answer, anchors: Mapping[int, str], llm_setting: str, show_notice: bool = True) -> str:
+    """The finished answer: linked markers, then what a reader needs to judge it.
+
+    ``show_notice``: False after the conversation has shown the same notice once; the badge
+    then carries it as a tooltip instead of a line under every answer.
+    """
     by_n = {c.n: c for c in answer.citations}
 
     def link(n: int) -> str | None:
         c = by_n.get(n)
         return citation_link(c, anchors[n]) if c is not None and n in anchors else None
 
-    parts = [answer_text(answer.text, link)]
+    parts = [scope_line(answer.scope), answer_text(answer.text, link)]
     if answer.abstained:
         parts.append('<p class="qa-abstain">The nearest passages are shown under Sources.</p>')
     if answer.flagged and answer.citations:  # kept, but cut short (the model was repeating itself)
@@ -139,11 +159,18 @@ def answer_message(answer: Answer, anchors: Mapping[int, str], llm_setting: str)
             '<p class="qa-warning">\u26a0 Some citations could not be verified against their passage '
             "(marked in Sources).</p>"
         )
-    meta = [mode_badge(answer.mode, llm_setting, answer.notice)]
+    badge = mode_badge(answer.mode, llm_setting, answer.notice if show_notice else None)
+    if answer.notice and not show_notice:
+        badge = badge.replace("<span ", f'<span title="{esc(answer.notice)}" ', 1)
+    meta = [badge]
     if answer.rewritten_question:
         meta.append(f'<span class="qa-rewritten">Searched for: \u201c{esc(answer.rewritten_question)}\u201d</span>')
-    if answer.notice:
+    if answer.notice and show_notice:
         meta.append(f'<span class="qa-notice">\u2139 {rich(answer.notice)}</span>')
+    # The chat's sanitiser drops data- attributes: the text to copy travels as a hidden element.
+    plain = esc(plain_answer(answer)).replace("\n", "&#10;")
+    meta.append('<button type="button" class="qa-copy" title="Copy the answer and its sources">Copy</button>')
+    meta.append(f'<span class="qa-plain" aria-hidden="true">{plain}</span>')
     parts.append(f'<div class="qa-meta">{"".join(meta)}</div>')
     return block("".join(parts), "qa-answer" + (" qa-abstained" if answer.abstained else ""))
 
@@ -165,3 +192,47 @@ def error_message(exc: BaseException) -> str:
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(".")
     return rich(text[:1].upper() + text[1:] + ".")
+
+
+def _where(c: Citation) -> str:
+    parts = [c.source]
+    page = getattr(c, "page", None)
+    if page is not None:
+        parts.append(f"page {page}")
+    lines = lines_label(c.line_start, c.line_end)
+    if lines:
+        parts.append(lines)
+    return ", ".join(parts)
+
+
+def plain_answer(answer: Answer) -> str:
+    """The answer with its numbered sources, as plain text (what Copy puts on the clipboard)."""
+    out = [answer.text.strip()]
+    if answer.scope:
+        out.insert(0, f"(searched only in: {', '.join(answer.scope)})")
+    if answer.citations:
+        out.append("")
+        out.append("Sources:")
+        for c in sorted(answer.citations, key=lambda c: c.n):
+            out.append(f'[{c.n}] {_where(c)}: "{" ".join(c.quote.split())}"')
+    return "\n".join(out)
+
+
+def markdown_answer(answer: Answer) -> str:
+    """The answer and its sources as Markdown, for the exported conversation."""
+    out = [answer.text.strip(), ""]
+    if answer.scope:
+        out.insert(0, f"*Searched only in: {', '.join(answer.scope)}*\n")
+    who = "quoted from the documents" if answer.mode == "extractive" else f"generated by {answer.mode}"
+    out.append(f"*{'No answer in the documents; ' if answer.abstained else ''}{who}.*")
+    if answer.citations:
+        out += ["", "Sources:", ""]
+        for c in sorted(answer.citations, key=lambda c: c.n):
+            flag = "" if c.supported else " (not verified)"
+            out.append(f"{c.n}. `{_where(c)}`{flag}: \u201c{' '.join(c.quote.split())}\u201d")
+    return "\n".join(out)
+
+
+def plain_text(markup: str) -> str:
+    """The text a reader sees in one of our messages (tags dropped, entities decoded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())

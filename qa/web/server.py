@@ -97,12 +97,16 @@ def launch(page: Any, settings: Settings) -> str:
             mcp_server=False,
             pwa=False,
             enable_monitoring=False,
+            # Enforced while the bytes arrive: a larger upload is cut off, never written out whole.
+            max_file_size=int(settings.max_file_mb * 2**20),
             **launch_options(),
         )
     except OSError as exc:
+        # Gradio's own message advises launch(server_port=...) and GRADIO_SERVER_PORT: not ours to give.
+        reason = "the port is in use" if "empty port" in str(exc) else (exc.strerror or "the address is not available")
         raise ConfigError(
-            f"cannot serve the chat on {settings.host}:{settings.port} ({exc})",
-            "another program may be using that port: set QA_PORT to a free one",
+            f"cannot serve the chat on {settings.host}:{settings.port}: {reason}",
+            "another program may be using that port: pass --port N or set QA_PORT to a free one",
         ) from None
     return url_of(settings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from qa.types import Answer, Citation, Hit, Passage
+from qa.types import Answer, Citation, Hit, Passage, Span
 from qa.web.render import esc, lines_label, mode_badge
 
 NEAREST = 3  # passages shown when the documents do not answer
@@ -16,6 +16,24 @@ class Location:
     source: str
     line_start: int | None = None
     line_end: int | None = None
+    page: int | None = None  # 1-based PDF page
+    start: int | None = None  # offsets of the passage in the document's text, for the document view
+    end: int | None = None
+
+
+def _span_location(s: Span) -> Location:
+    return Location(s.source, s.line_start, s.line_end, s.page, s.start, s.end)
+
+
+def heading_of(passage: Passage | None, citation: Citation | None = None) -> str:
+    """Return the section heading of a passage (where the index records one), as one line."""
+    for holder in (citation, passage):
+        value = getattr(holder, "heading", None) if holder is not None else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list | tuple) and value:
+            return " \u203a ".join(str(v) for v in value if str(v).strip())
+    return ""
 
 
 @dataclass(frozen=True)
@@ -36,8 +54,10 @@ class Card:
     label: str
     text: str
     locations: list[Location]
+    heading: str = ""
     marks: list[Mark] = field(default_factory=list)
     unplaced: list[Citation] = field(default_factory=list)  # quotes we could not find in ``text``
+    places: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # sentence span -> in ``text``
 
     @property
     def verified(self) -> bool:
@@ -53,11 +73,11 @@ def cards_for(answer: Answer, passages: Mapping[str, Passage], turn: int) -> lis
         card = cards.get(key)
         if card is None:
             card = cards[key] = _new_card(c, passage, f"qa-src-{turn}-{len(cards) + 1}")
-        offset = _locate(c, passage) if passage else 0
-        if offset is None:
+        place = _locate(c, card, passage) if passage else (0, len(c.quote))
+        if place is None:
             card.unplaced.append(c)
         else:
-            card.marks.append(Mark(offset, offset + len(c.quote), (c.n,), c.supported))
+            card.marks.append(Mark(place[0], place[1], (c.n,), c.supported))
         card.label = " ".join(f"[{n}]" for n in card_numbers(card))
     for card in cards.values():
         card.marks = _merge(card.marks)
@@ -75,12 +95,29 @@ def anchors(cards: Iterable[Card]) -> dict[int, str]:
 
 def _new_card(c: Citation, passage: Passage | None, anchor: str) -> Card:
     if passage is None:  # e.g. the index was rebuilt since: the quote is all we can show
-        locations = [Location(c.source, c.line_start, c.line_end), *(Location(f) for f in c.also_in)]
-        return Card(anchor, "", c.quote, locations)
-    locations = [Location(s.source, s.line_start, s.line_end) for s in passage.spans]
+        first = Location(c.source, c.line_start, c.line_end, c.page, c.start, c.end)
+        return Card(anchor, "", c.quote, [first, *(Location(f) for f in c.also_in)], heading_of(None, c))
+    locations = [_span_location(s) for s in passage.spans]
     known = {loc.source for loc in locations}
     locations += [Location(f) for f in (c.source, *c.also_in) if f not in known]
-    return Card(anchor, "", passage.text, _unique(locations))
+    text, places = plain_text(passage)
+    return Card(anchor, "", text, _unique(locations), heading_of(passage, c), places=places)
+
+
+def plain_text(passage: Passage) -> tuple[str, dict[tuple[int, int], tuple[int, int]]]:
+    """Return the passage as read (sentences' plain forms, no markup) and where each sentence is in it."""
+    parts: list[str] = []
+    places: dict[tuple[int, int], tuple[int, int]] = {}
+    pos = 0
+    for s in passage.sentences or ():
+        if parts:
+            parts.append(" ")
+            pos += 1
+        shown = " ".join(s.readable.split())
+        places[(s.start, s.end)] = (pos, pos + len(shown))
+        parts.append(shown)
+        pos += len(shown)
+    return ("".join(parts), places) if parts else (passage.text, {})
 
 
 def _unique(locations: list[Location]) -> list[Location]:
@@ -90,13 +127,20 @@ def _unique(locations: list[Location]) -> list[Location]:
     return list(seen.values())
 
 
-def _locate(c: Citation, passage: Passage) -> int | None:
-    """Return where the cited sentence starts in the passage text, or None if it is not there."""
-    offset = c.start - passage.span.start
-    if c.source == passage.span.source and passage.text[offset : offset + len(c.quote)] == c.quote:
-        return offset
-    found = passage.text.find(c.quote) if c.quote else -1
-    return found if found >= 0 else None
+def _locate(c: Citation, card: Card, passage: Passage) -> tuple[int, int] | None:
+    """Return where the cited sentences are in the card's text, or None if they are not there."""
+    inside = [place for (a, b), place in card.places.items() if c.start <= a and b <= c.end]
+    if inside:  # one sentence, or a generated answer's claim backed by several
+        return min(p[0] for p in inside), max(p[1] for p in inside)
+    # Part of one sentence (or a passage without sentences): by offset, where the text is as shown.
+    starts = [(a, place[0]) for (a, b), place in card.places.items() if a <= c.start and c.end <= b]
+    a, shown = starts[0] if starts else (passage.span.start, 0) if not card.places else (0, -1)
+    if shown >= 0 and c.source == passage.span.source:
+        offset = shown + c.start - a
+        if card.text[offset : offset + len(c.quote)] == c.quote:
+            return offset, offset + len(c.quote)
+    found = card.text.find(c.quote) if c.quote else -1
+    return (found, found + len(c.quote)) if found >= 0 else None
 
 
 def _merge(marks: list[Mark]) -> list[Mark]:
@@ -136,11 +180,14 @@ def card_html(card: Card) -> str:
             '<span class="qa-warn" title="the cited sentence may not support the claim">\u26a0 not verified</span>'
         )
     body = []
+    if card.heading:
+        body.append(f'<div class="qa-heading">\u00a7 {esc(card.heading)}</div>')
     if others:
         body.append(f'<div class="qa-also">Also in: {", ".join(_location(loc) for loc in others)}</div>')
     for c in card.unplaced:
         body.append(f'<div class="qa-quote">Cited [{c.n}]: <mark class="qa-hl">{esc(c.quote)}</mark></div>')
     body.append(f'<div class="qa-passage">{highlighted(card.text, card.marks)}</div>')
+    body.append(open_link(first, card))
     cls = "qa-source" if card.verified else "qa-source qa-unverified"
     if card.anchor.startswith("qa-near-"):
         cls += " qa-near"
@@ -148,9 +195,21 @@ def card_html(card: Card) -> str:
 
 
 def _location(loc: Location) -> str:
+    where = [f"page {loc.page}"] if loc.page is not None else []
     lines = lines_label(loc.line_start, loc.line_end)
-    suffix = f' <span class="qa-lines">{lines}</span>' if lines else ""
+    if lines:
+        where.append(lines)
+    suffix = f' <span class="qa-lines">{", ".join(where)}</span>' if where else ""
     return f'<span class="qa-file">{esc(loc.source)}</span>{suffix}'
+
+
+def open_link(loc: Location, card: Card) -> str:
+    """A link that opens the whole document with this passage (its cited sentence, if any) highlighted."""
+    start, end = loc.start, loc.end
+    if start is not None and card.marks:
+        start, end = start + card.marks[0].start, start + card.marks[0].end
+    span = f' data-start="{start}" data-end="{end}"' if start is not None and end is not None else ""
+    return f'<a class="qa-open" href="#" data-source="{esc(loc.source)}"{span}>Open document</a>'
 
 
 def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card]:
@@ -159,8 +218,9 @@ def hit_cards(hits: Sequence[Hit], turn: int, limit: int = NEAREST) -> list[Card
         Card(
             f"qa-near-{turn}-{i}",
             f"#{i}",
-            h.passage.text,
-            [Location(s.source, s.line_start, s.line_end) for s in h.passage.spans],
+            plain_text(h.passage)[0],
+            [_span_location(s) for s in h.passage.spans],
+            heading_of(h.passage),
         )
         for i, h in enumerate(hits[:limit], start=1)
     ]
@@ -212,6 +272,14 @@ def intro_panel() -> str:
         "The passages they come from appear here, with the quoted sentence highlighted, so you can check "
         "the answer yourself. Click a number to jump to its passage; click an earlier answer to see its sources "
         "again.</p>"
+    )
+
+
+def stopped_panel(turn: int) -> str:
+    return panel(
+        '<div class="qa-panel-head">Sources</div>'
+        '<p class="qa-empty">The answer was stopped before it was finished, so its citations were not checked.</p>',
+        turn,
     )
 
 

@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from qa.answer.evidence import overlap, unknown_names, vocabulary
+from qa.answer.corpus import CorpusStats
+from qa.answer.evidence import overlap, unknown_names
 from qa.answer.extractive import ABSTAIN_TEXT, ExtractiveAnswerer
 from qa.ingest.split import split_document
 from qa.types import Document, Hit
@@ -23,10 +24,8 @@ def hits_for(text: str = TEXT) -> list[Hit]:
 def answer(question: str, hits: Sequence[Hit] | None = None, **kw):  # type: ignore[no-untyped-def]
     emb = HashingEmbedder()
     hits = hits_for() if hits is None else hits
-    vocab = vocabulary([h.passage for h in hits])
-    return ExtractiveAnswerer(emb, min_similarity=kw.pop("min_similarity", 0.3), **kw).answer(
-        question, emb.embed([question])[0], hits, vocab
-    )
+    stats = CorpusStats.build([h.passage for h in hits])
+    return ExtractiveAnswerer(emb, **kw).answer(question, emb.embed([question])[0], hits, stats)
 
 
 def test_picks_the_sentence_that_answers_and_cites_its_exact_span() -> None:

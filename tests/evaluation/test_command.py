@@ -75,8 +75,28 @@ def test_check_exits_1_when_a_threshold_is_missed(
     from tests.evaluation.test_reports import sample_run
 
     monkeypatch.setattr(suite, "evaluate_golden", lambda *a, **k: sample_run())
-    assert cli.main(["eval", "--json", "--report", str(tmp_path)]) == 0
+    seeds = str(suite.golden_set("seeds")[0])
+    assert cli.main(["eval", "--golden", seeds, "--json", "--report", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 3 and (tmp_path / "index.html").is_file()
-    assert cli.main(["eval", "--check"]) == 1
+    assert cli.main(["eval", "--golden", seeds, "--check"]) == 1
     err = capsys.readouterr().err
-    assert "gate: abstention.correct_refusal = 0.0 (needs >= 0.75)" in err
+    assert "gate (seeds): abstention.correct_refusal = 0.0 (needs >= 0.75)" in err
+
+
+def test_without_a_golden_file_both_sets_are_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from qa.evaluation import suite
+    from tests.evaluation.test_reports import sample_run
+
+    runs = [sample_run(), replace(sample_run(), name="docs")]
+    monkeypatch.setattr(suite, "evaluate_sets", lambda *a, **k: runs)
+    assert cli.main(["eval", "--json", "--report", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["set"] == "seeds" and out["sets"]["docs"]["set"] == "docs" and out["sets"]["docs"]["n"] == 3
+    assert (tmp_path / "seeds" / "index.html").is_file() and (tmp_path / "docs" / "index.html").is_file()
+    assert cli.main(["eval"]) == 0
+    text = capsys.readouterr().out
+    assert "== golden set: seeds ==" in text and "== golden set: docs ==" in text

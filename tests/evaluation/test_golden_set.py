@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from qa.evaluation.golden import TYPES, load_golden
+from qa.evaluation.golden import TYPES, load_golden, missing_evidence
 from qa.text import normalize
 from tests.conftest import GOLDEN, SEEDS
 
@@ -29,5 +29,37 @@ def test_answerable_questions_carry_facts_and_evidence_and_unanswerable_ones_non
     for q in load_golden(GOLDEN):
         assert bool(q.key_facts) == q.answerable, q.id
         assert bool(q.evidence) == q.answerable, q.id
+        assert (q.type == "unanswerable") == (not q.answerable), q.id
+        assert bool(q.history) == (q.type == "follow_up"), q.id
+
+
+# The docs set: real documentation nobody here wrote (tests/golden/docs/SOURCES.md).
+DOCS = GOLDEN.parent / "docs"
+
+
+def test_the_docs_set_is_grounded_in_its_documents_as_ingested() -> None:
+    from qa.ingest.load import list_files, open_document
+    from qa.ingest.split import split_document
+
+    corpus = DOCS / "corpus"
+    docs = [open_document(p, corpus) for p in list_files(corpus)]
+    assert all(not isinstance(d, str) for d in docs), [d for d in docs if isinstance(d, str)]
+    texts = [d.text for d in docs if not isinstance(d, str)]
+    questions = load_golden(DOCS / "golden.jsonl")
+    assert missing_evidence(questions, texts) == []
+    # ... and each evidence string inside one passage (or its heading), so retrieval can find it
+    passages = [f"{p.heading}\n{p.text}" for d in docs if not isinstance(d, str) for p in split_document(d)]
+    assert missing_evidence(questions, passages) == []
+
+
+def test_the_docs_set_size_and_coverage() -> None:
+    questions = load_golden(DOCS / "golden.jsonl")
+    assert len(questions) >= 60 and sum(not q.answerable for q in questions) >= 15
+    assert len({q.id for q in questions}) == len(questions)
+    assert set(Counter(q.type for q in questions)) == set(TYPES)
+    formats = {p.suffix for p in (DOCS / "corpus").rglob("*") if p.is_file()}
+    assert len(list((DOCS / "corpus").rglob("*.*"))) >= 8 and {".md", ".html", ".pdf", ".txt"} <= formats
+    for q in questions:
+        assert bool(q.key_facts) == q.answerable, q.id
         assert (q.type == "unanswerable") == (not q.answerable), q.id
         assert bool(q.history) == (q.type == "follow_up"), q.id

@@ -20,10 +20,15 @@ def test_seed_copies_merge_with_provenance() -> None:
 
 
 def test_same_file_repeat_is_not_double_counted() -> None:
-    # Not byte-identical lines (those are dropped as boilerplate), but the same normalised text.
+    # The same normalised text twice under one heading: cleaning keeps the first copy.
     d = Document("a.txt", "Same words here.\n\nSame  words here.\n", "x")
     ps = split_document(d)
-    assert len(ps) == 2
+    assert len(ps) == 1
     merged = dedupe(ps + ps)
-    assert len(merged) == 1
-    assert len(merged[0].spans) == 2  # two distinct places in the same file
+    assert len(merged) == 1 and len(merged[0].spans) == 1  # the same place is counted once
+
+
+def test_same_text_under_two_headings_is_one_passage_with_both_places() -> None:
+    d = Document("a.md", "# Release 2\n\nFixed the parser.\n\n# Release 1\n\nFixed the parser.\n", "x")
+    merged = dedupe(split_document(d))
+    assert [p.heading for p in merged] == ["Release 2"] and len(merged[0].spans) == 2

@@ -2,7 +2,7 @@
 
 from qa.ingest import split
 from qa.ingest.load import read_document
-from qa.ingest.split import paragraphs, split_document
+from qa.ingest.split import split_document
 from qa.types import Document
 from tests.conftest import SEEDS
 
@@ -62,7 +62,8 @@ def test_line_numbers_and_crlf() -> None:
     text = "Title line of the page here\r\n\r\nA body sentence. Another body sentence.\r\n"
     passages = split_document(doc(text))
     assert passages[-1].span.line_start == 3 and passages[-1].span.line_end == 3
-    assert paragraphs(text)[0] == (0, len("Title line of the page here"))
+    # A short line standing alone above text is its heading, never a passage of its own.
+    assert [p.heading for p in passages] == ["Title line of the page here"]
 
 
 def test_identical_text_with_other_quotes_gets_the_same_id() -> None:

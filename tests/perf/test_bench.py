@@ -15,8 +15,8 @@ from qa.ingest.split import split_document
 def test_generated_corpus_has_one_passage_per_paragraph_and_no_duplicates(tmp_path: Path) -> None:
     files = write_corpus(tmp_path, 45)
     passages = [p for doc in load_corpus(tmp_path) for p in split_document(doc)]
-    headings = len(files)  # each file starts with one heading line, a passage of its own
-    assert len(files) == 3 and len(passages) == 45 + headings
+    # Each file starts with a heading line: the heading path of its passages, not a passage.
+    assert len(files) == 3 and len(passages) == 45 and all(p.heading.startswith("Market report") for p in passages)
     assert len(dedupe(passages)) == len(passages)
     assert write_corpus(tmp_path / "again", 45)[0].read_text() == files[0].read_text()  # deterministic
     before = files[0].read_text()

@@ -45,9 +45,11 @@ class SlowAssistant(Assistant):
     delay = 0.05
     intervals: list[tuple[float, float]]  # (start, end) of every answer streamed, for overlap checks
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
+    ) -> Iterator[str | Answer]:
         started = time.monotonic()
-        for item in super().stream(question, history):
+        for item in super().stream(question, history, sources):
             if isinstance(item, str):
                 for word in re.findall(r"\S+\s*", item):
                     time.sleep(self.delay)

@@ -12,7 +12,20 @@ from qa.web import corpus, render, sources
 from tests.web.html import elements, marked, tag_names, text_of
 
 # Tags the page itself writes; anything else in the output came from a document.
-OUR_TAGS = {"div", "p", "a", "span", "br", "code", "strong", "details", "summary", "mark", "sup"}
+OUR_TAGS = {
+    "div",
+    "p",
+    "a",
+    "span",
+    "br",
+    "code",
+    "strong",
+    "details",
+    "summary",
+    "mark",
+    "sup",
+    "button",
+}  # button: our Copy
 
 
 def passage(pid: str, text: str, *where: tuple[str, int, int, int]) -> Passage:

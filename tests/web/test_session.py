@@ -79,11 +79,15 @@ def test_a_bad_question_is_explained_in_the_chat(make_assistant: MakeAssistant) 
         "Ask a shorter question."
     )
     assert session.conversation.turns == []
-    assert list(session.ask("   ")) == []  # an empty Enter does nothing at all
+    # An empty Enter keeps the conversation on screen and leaves the sources panel alone.
+    [kept] = list(session.ask("   "))
+    assert kept.messages == session.messages and len(kept.messages) == 2 and kept.panel is None
 
 
 class BrokenAssistant(Assistant):
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
+    ) -> Iterator[str | Answer]:
         yield "Half an ans"
         raise KeyError("/srv/secret/index.json")
 

@@ -1,0 +1,151 @@
+"""HTML pages with lxml: the main content only, as headings, paragraphs, list items and table rows.
+
+Main content is found by the page's own markup: ``<main>``, ``role="main"`` or a single
+``<article>``, else ``<body>``; inside it, navigation, headers, footers, asides, forms and
+elements whose class or id names site furniture (sidebar, breadcrumb, cookie banner...)
+are left out. Site furniture these rules miss repeats across the pages of a site, and
+``qa.ingest.clean.boilerplate`` drops it. trafilatura and readability were considered:
+both are tuned for news articles and drop the code blocks, tables and definition lists
+that documentation pages are made of, and neither keeps the page's heading levels.
+Table rows become ``cell | cell`` lines, so adjacent cells never run together.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from qa.ingest.outline import TextBuilder
+from qa.types import Section
+
+_DROP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "nav", "form", "button",
+                   "aside", "footer", "select", "input", "textarea", "head", "canvas", "map", "dialog"})  # fmt: skip
+_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alert", "menu"})
+_FURNITURE_NAME = re.compile(
+    r"(^|[-_ ])(nav|navbar|navigation|menu|menubar|sidebar|breadcrumbs?|footer|cookies?|consent|banner|skip"
+    r"|share|social|advert|ads|related|pagination|toolbar|masthead|site-header|header|headerlink)([-_ ]|$)"
+    r"|sphinxsidebar|sidebar|breadcrumb|cookie|navbar|footer|copiable-anchor",
+    re.I,
+)
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "blockquote", "address", "details",
+                     "summary", "center", "body", "html", "hgroup", "figure", "fieldset", "dl", "ul", "ol",
+                     "menu", "hr"})  # fmt: skip
+_SPACE = re.compile(r"[ \t\r\n\f\v]+")  # not \s: a no-break space is kept as written
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _furniture(el: Any) -> bool:
+    if el.tag in _DROP or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    if (el.get("role") or "").lower() in _ROLES:
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if el.tag == "body" or not names.strip() or not _FURNITURE_NAME.search(names):
+        return False
+    # A "header" that holds the page's heading is the article's head, not the site's.
+    return not el.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+
+
+def main_content(root: Any) -> Any:
+    """Return the element holding the page's main content."""
+    for path in ("//main", "//*[@role='main']"):
+        found = root.xpath(path)
+        if len(found) == 1:
+            return found[0]
+    articles = root.xpath("//article")
+    if len(articles) == 1:
+        return articles[0]
+    body = root.find("body")
+    return body if body is not None else root
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.out = TextBuilder()
+        self.inline: list[str] = []
+        self.kind = "paragraph"
+
+    def flush(self) -> None:
+        text = _SPACE.sub(" ", "".join(self.inline)).strip()
+        self.inline = []
+        if text:
+            self.out.add(self.kind, text)
+
+    def walk(self, el: Any) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:  # comments, processing instructions
+            return
+        tag = tag.lower()
+        if _furniture(el):
+            return
+        if tag in _HEADINGS:
+            self.flush()
+            self.out.add_heading(_HEADINGS[tag], el.text_content())
+        elif tag == "pre":
+            self.flush()
+            self.out.add("code", el.text_content().strip("\n"))
+        elif tag == "table":
+            self.flush()
+            self._table(el)
+        elif tag == "br":
+            self.inline.append("\n")
+        elif tag in ("li", "dt", "dd", "figcaption", "caption"):
+            self.flush()
+            outer = self.kind
+            self.kind = {"li": "item", "dt": "term", "figcaption": "caption", "caption": "caption"}.get(
+                tag, "paragraph"
+            )
+            self._children(el)
+            self.flush()
+            self.kind = outer
+        elif tag in _BLOCKS:
+            self.flush()
+            self._children(el)
+            self.flush()
+        else:
+            self._children(el)
+        if el.tail:
+            self.inline.append(el.tail)
+
+    def _children(self, el: Any) -> None:
+        if el.text:
+            self.inline.append(el.text)
+        for child in el:
+            self.walk(child)
+
+    def _table(self, table: Any) -> None:
+        for cap in table.iterfind("caption"):
+            self.out.add("caption", _SPACE.sub(" ", cap.text_content()).strip())
+        for tr in table.iter("tr"):
+            if tr.getparent() is not None and _owner_table(tr) is not table:
+                continue  # a nested table's rows are read as text of its cell
+            cells = [_SPACE.sub(" ", c.text_content()).strip() for c in tr if c.tag in ("td", "th")]
+            if any(cells):
+                self.out.add("row", " | ".join(cells))
+
+
+def _owner_table(tr: Any) -> Any:
+    el = tr.getparent()
+    while el is not None and el.tag != "table":
+        el = el.getparent()
+    return el
+
+
+def parse_html(markup: str) -> tuple[str, tuple[Section, ...]]:
+    """Return the extracted text of a page and its sections (spans index that text)."""
+    import lxml.html
+
+    markup = _XML_DECL.sub("", markup)
+    if not markup.strip():
+        return "", ()
+    root = lxml.html.document_fromstring(markup)
+    titles = root.xpath("//title")
+    title = _SPACE.sub(" ", titles[0].text_content()).strip() if titles else ""
+    main = main_content(root)
+    walker = _Walker()
+    if title and not main.xpath(".//h1"):
+        walker.out.add_heading(1, title)  # a page without <h1> is known by its <title>
+    walker.walk(main)
+    walker.flush()
+    return walker.out.text(), walker.out.sections()

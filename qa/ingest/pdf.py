@@ -1,0 +1,103 @@
+"""PDF files with pypdf, page by page: paragraphs reflowed, tables kept as rows, the page on every block.
+
+pypdf's layout mode places text on a character grid, so the columns of a table stay
+apart (two or more lines with wide gaps become ``cell | cell`` rows) where the plain
+mode would run cells together. pdfplumber finds tables more reliably but is several
+times slower (pdfminer.six in pure Python) and pypdf is already a dependency.
+Running heads and footers (lines on most pages) and bare page numbers are left out.
+Numbered lines such as "3.2 Data model" are taken for section headings.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from qa.ingest.outline import TextBuilder
+from qa.types import Section
+
+_GAP = re.compile(r"\S {3,}(?=\S)")
+_CELLS = re.compile(r" {3,}")
+_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_END = re.compile(r"[.!?:;\"'”’)\]]$")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?]{1,80})$")
+_PAGE_NUMBER = re.compile(r"\s*(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*", re.I)
+
+
+def page_lines(data: bytes) -> list[list[str]]:
+    """Return the lines of each page, in layout mode (columns kept apart by spaces)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    pages: list[list[str]] = []
+    for page in reader.pages:
+        try:
+            text = page.extract_text(extraction_mode="layout") or ""
+        except Exception:  # layout mode fails on some fonts: the plain mode still reads the words
+            text = page.extract_text() or ""
+        pages.append([ln.rstrip() for ln in text.splitlines()])
+    return pages
+
+
+def _running(pages: list[list[str]]) -> set[str]:
+    """Return lines found on most pages (running heads, footers)."""
+    counts = Counter(" ".join(ln.split()) for lines in pages for ln in {ln.strip() for ln in lines} if ln)
+    return {ln for ln, n in counts.items() if len(pages) >= 3 and n >= len(pages) * 0.6}
+
+
+def parse_pdf(data: bytes) -> tuple[str, tuple[Section, ...], tuple[int, ...]]:
+    """Return the extracted text, its sections and the offset where each page starts."""
+    pages = page_lines(data)
+    furniture = _running(pages)
+    out = TextBuilder()
+    starts: list[int] = []
+    for lines in pages:
+        starts.append(out.mark())
+        kept = [ln for ln in lines if " ".join(ln.split()) not in furniture and not _PAGE_NUMBER.fullmatch(ln)]
+        _page(out, kept)
+    return out.text(), out.sections(), tuple(starts)
+
+
+def _page(out: TextBuilder, lines: list[str]) -> None:
+    """Add one page's blocks: runs of two or more gapped lines are table rows, the rest prose."""
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _GAP.search(lines[j].strip()):
+            j += 1
+        if j - i >= 2:
+            _reflow(out, prose)
+            prose = []
+            for ln in lines[i:j]:
+                out.add("row", " | ".join(c for c in _CELLS.split(ln.strip()) if c))
+            i = j
+        else:
+            prose.append(lines[i])
+            i += 1
+    _reflow(out, prose)
+
+
+def _reflow(out: TextBuilder, raw: list[str]) -> None:
+    """Join printed lines into paragraphs: a line ends one when it ends a sentence and is short.
+
+    Blank lines end a paragraph too. A numbered short line ("2.1 Scope") is a heading.
+    """
+    lines = [_SPACE.sub(" ", ln).strip() for ln in raw]
+    full = sorted(len(ln) for ln in lines if ln)
+    width = full[len(full) * 3 // 4] if full else 0
+    current = ""
+    for ln in [*lines, ""]:
+        heading = _NUMBERED.match(ln) if ln and len(ln) < 0.8 * max(width, 1) else None
+        if not ln or heading:
+            if current:
+                out.add("paragraph", current)
+            current = ""
+            if heading:
+                out.add_heading(heading.group(1).count(".") + 1, ln)
+            continue
+        current = (current[:-1] + ln if current.endswith("-") else f"{current} {ln}") if current else ln
+        if _END.search(ln) and len(ln) < 0.8 * width:
+            out.add("paragraph", current)
+            current = ""

@@ -1,0 +1,241 @@
+"""Structure of plain text and reStructuredText: headings, list items, tables, code, paragraphs.
+
+Headings are recognised by their form, never by a list of words: a line underlined (and
+optionally overlined) with ``=-~^"'`#*+:.`` as in reStructuredText, Setext Markdown and many
+READMEs; ``*``/``**`` star lines as in GNU NEWS files; version lines ("Version 2.1",
+"pkg (1.2-3) unstable; urgency=low", "v0.4.0 - 2023-02-01") that start a release's notes;
+and a short line standing alone between blank lines. As docutils does, each heading style
+gets its level in order of first appearance. docutils itself is not used: it reports line
+numbers only for some nodes, not character offsets, and stops on unknown Sphinx directives.
+
+Inside a run of non-blank lines, a line break is kept as a block boundary when it was
+chosen by the writer: the next line's first word would have fitted on this line (the
+file's longest line gives its wrap width). Hard-wrapped paragraphs stay whole; text
+with one paragraph per line, as scraped pages have, gets one block per line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.ingest.clean import is_furniture
+from qa.ingest.outline import Outline
+from qa.types import Section
+
+_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}[ \t]*$")
+_STARS = re.compile(r"^(\*{1,3})[ \t]+(\S.*)$")
+_VERSION = re.compile(r"\b(?:v|version\s+|release\s+)?\d+\.\d+(?:[.\-~+]\w+)*\b", re.I)
+_ITEM = re.compile(r"^[ \t]*(?:[-*+•·▪‣◦]|\d{1,3}[.)]|\(?[a-zA-Z0-9]\))[ \t]+(?=\S)")
+_TERMINAL = re.compile(r"[.!?,;:]$")
+_GRID_BORDER = re.compile(r"^[ \t]*\+[-=+:]+\+[ \t]*$")
+_SIMPLE_BORDER = re.compile(r"^[ \t]*=+(?:[ \t]+=+)+[ \t]*$")
+_GRID_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
+_COLUMN_GAP = re.compile(r"(?<![.!?])\S[ \t]{2,}(?=\S)")
+_DIRECTIVE = re.compile(r"^[ \t]*\.\.(?:[ \t]+(\S+?)::|[ \t]*$|[ \t]+[_|\[])")
+_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight"})
+_FIELD = re.compile(r"^[ \t]+:[\w -]+:")
+_WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int  # before the line break
+    text: str
+
+    @property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip())
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for m in re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text):
+        raw = m.group(0)
+        if not raw and m.start() >= len(text):
+            break
+        body = raw.rstrip("\r\n")
+        out.append(_Line(pos, pos + len(body), body))
+        pos += len(raw)
+    return out
+
+
+def _wrap_width(lines: list[_Line]) -> int:
+    """Return the width the text was wrapped at: the length most full lines reach (90th percentile)."""
+    lengths = sorted(len(ln.text.rstrip()) for ln in lines if not ln.blank)
+    return lengths[len(lengths) * 9 // 10] if lengths else 0
+
+
+def _runs(lines: list[_Line]) -> list[list[_Line]]:
+    runs: list[list[_Line]] = [[]]
+    for line in lines:
+        if line.blank:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(line)
+    return [r for r in runs if r]
+
+
+class _Levels:
+    """Heading levels by style, in order of first appearance (the docutils rule)."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def of(self, style: str) -> int:
+        if style not in self.order:
+            self.order.append(style)
+        return self.order.index(style) + 1
+
+
+def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
+    """Return the sections of a plain-text (or reStructuredText) file; spans index ``text``."""
+    lines = _lines(text)
+    width = _wrap_width(lines)
+    out = Outline()
+    levels = _Levels()
+    runs = _runs(lines)
+    code_next = False  # the previous run introduced a literal block ("::" or a code directive)
+    for n, run in enumerate(runs):
+        run = _strip_headings(run, out, levels, alone=len(run) == 1, last=n == len(runs) - 1)
+        if not run:
+            continue
+        if rst or _DIRECTIVE.match(run[0].text):
+            run, code = _directives(run)
+            code_next = code_next or code
+        if not run:
+            continue
+        indented = all(ln.indent >= 2 for ln in run)
+        if code_next and indented:
+            out.block("code", run[0].start + run[0].indent, run[-1].end)
+            continue
+        code_next = run[-1].text.rstrip().endswith("::") or (
+            not rst and run[-1].text.rstrip().endswith(":") and _looks_like_code_follows(runs, n)
+        )
+        _blocks(run, out, width)
+    return out.sections()
+
+
+def _looks_like_code_follows(runs: list[list[_Line]], n: int) -> bool:
+    """Return True when the run after a lead-in is indented deeper than it: a command or example."""
+    if n + 1 >= len(runs):
+        return False
+    nxt = runs[n + 1]
+    return all(ln.indent >= runs[n][0].indent + 4 for ln in nxt) and not any(_ITEM.match(ln.text) for ln in nxt)
+
+
+def _strip_headings(run: list[_Line], out: Outline, levels: _Levels, alone: bool, last: bool) -> list[_Line]:
+    """Emit the headings at the start of ``run`` (and underlined ones inside it); return the rest."""
+    rest: list[_Line] = []
+    i = 0
+    while i < len(run):
+        line = run[i]
+        title = line.text.strip()
+        below = run[i + 1].text if i + 1 < len(run) else ""
+        above = run[i - 1].text if i > 0 else ""
+        m = _UNDERLINE.match(below)
+        if m and title and not _UNDERLINE.match(line.text) and len(_WORDS.findall(title)) <= 20:
+            over = bool(_UNDERLINE.match(above)) and above.strip()[0] == m.group(1)
+            if over and rest and rest[-1] is run[i - 1]:
+                rest.pop()
+            out.heading(levels.of(("o" if over else "u") + m.group(1)), title, line.start + line.indent, line.end)
+            i += 2
+            continue
+        if not rest and i == 0 and _is_heading_line(line, run, alone, last):
+            stars = _STARS.match(line.text)
+            style = f"*{len(stars.group(1))}" if stars else "version" if _VERSION.search(title) else "alone"
+            out.heading(levels.of(style), stars.group(2) if stars else title, line.start + line.indent, line.end)
+            i += 1
+            continue
+        if _UNDERLINE.match(line.text) and len(line.text.strip()) >= 3 and (not below or _UNDERLINE.match(below)):
+            i += 1  # an overline (its title follows) or a transition line: no text
+            continue
+        rest.append(line)
+        i += 1
+    return rest
+
+
+def _is_heading_line(line: _Line, run: list[_Line], alone: bool, last: bool) -> bool:
+    title = line.text.strip()
+    n_words = len(_WORDS.findall(title))
+    if line.indent or n_words > 12 or _TERMINAL.search(title) or not any(c.isalpha() for c in title):
+        return False
+    if is_furniture(title):
+        return False
+    stars = _STARS.match(line.text)
+    if stars:  # "* Noteworthy changes in release 2.1" stands alone; "* fixed ..." with a hanging indent is an item
+        return alone
+    if _ITEM.match(line.text):
+        return False
+    if _VERSION.search(title) and (alone or all(ln.indent or _ITEM.match(ln.text) for ln in run[1:])):
+        return True
+    return alone and not last and n_words <= 8
+
+
+def _directives(run: list[_Line]) -> tuple[list[_Line], bool]:
+    """Drop reStructuredText directive and comment lines; return the rest and whether code follows."""
+    rest: list[_Line] = []
+    code = False
+    skipping = False
+    for line in run:
+        m = _DIRECTIVE.match(line.text)
+        if m:
+            code = code or (m.group(1) or "") in _CODE_DIRECTIVES
+            skipping = True
+            continue
+        if skipping and _FIELD.match(line.text):
+            continue  # the directive's options (":linenos:")
+        skipping = False
+        rest.append(line)
+    return rest, code
+
+
+def _blocks(run: list[_Line], out: Outline, width: int) -> None:
+    """Add the blocks of one run of lines: table rows, list items, then paragraphs."""
+    if any(_GRID_ROW.match(ln.text) or _GRID_BORDER.match(ln.text) for ln in run) or _is_column_table(run):
+        for ln in run:
+            if _GRID_BORDER.match(ln.text) or _SIMPLE_BORDER.match(ln.text) or _UNDERLINE.match(ln.text):
+                continue
+            cells = [c.strip() for c in re.split(r"\||[ \t]{2,}", ln.text.strip().strip("|"))]
+            out.block("row", ln.start + ln.indent, ln.end, " | ".join(c for c in cells if c))
+        return
+    current: list[_Line] = []
+
+    def flush() -> None:
+        if current:
+            first = current[0]
+            marker = _ITEM.match(first.text)
+            start = first.start + (marker.end() if marker else first.indent)
+            out.block("item" if marker else "paragraph", start, current[-1].end)
+            current.clear()
+
+    for line in run:
+        if current and (_ITEM.match(line.text) or _chosen_break(current[-1], line, width)):
+            flush()
+        current.append(line)
+    flush()
+
+
+def _is_column_table(run: list[_Line]) -> bool:
+    """Return True for a run of two or more lines that are all laid out in columns."""
+    body = [ln for ln in run if not _SIMPLE_BORDER.match(ln.text)]
+    if any(_SIMPLE_BORDER.match(ln.text) for ln in run) and len(body) >= 1:
+        return True
+    return len(body) >= 2 and all(_COLUMN_GAP.search(ln.text.strip()) for ln in body)
+
+
+def _chosen_break(line: _Line, nxt: _Line, width: int) -> bool:
+    """Return True when the writer broke the line on purpose (the next word would have fitted)."""
+    if nxt.indent > line.indent and not _ITEM.match(nxt.text):
+        return False  # a hanging continuation (a list item's second line)
+    if width > 160 or width < 50 or is_furniture(nxt.text) or is_furniture(line.text):
+        return True  # lines too long or too short to have been wrapped; furniture is a block of its own
+    first_word = nxt.text.split(None, 1)[0] if nxt.text.strip() else ""
+    return len(line.text.rstrip()) + 1 + len(first_word) <= width * 0.9

@@ -1,0 +1,179 @@
+"""The answer scorer: features on hand-made text, the model file, thresholds and tolerant rules."""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.answer.corpus import CorpusStats, stem
+from qa.answer.evidence import holds_count, refusal, unknown_names
+from qa.answer.extractive import ExtractiveAnswerer
+from qa.answer.features import FEATURES, Question, candidates, featurise, names, qtype, type_match, within_one_edit
+from qa.answer.scorer import DEFAULT_SCORER, load_scorer, model_from_dict
+from qa.config import Settings
+from qa.errors import ConfigError
+from qa.ingest.split import split_document
+from qa.types import Document, Hit
+from tests.fakes.embedder import HashingEmbedder
+
+TEXT = (
+    "The lighthouse keeper kept a logbook of passing ships. The logbook listed every vessel by name.\n\n"
+    "The lighthouse was built in 1874 by the engineer Maren Solberg. It stands 38 metres tall.\n\n"
+    "Visitors may climb the tower in summer. The tower closes at dusk.\n"
+)
+
+
+def passages(text: str = TEXT, source: str = "light.txt"):  # type: ignore[no-untyped-def]
+    return split_document(Document(source, text, "x"))
+
+
+def hits(text: str = TEXT) -> list[Hit]:
+    return [Hit(p, 1.0 / (i + 1), 0.5, 2.0, rank=i + 1) for i, p in enumerate(passages(text))]
+
+
+def rows_for(question: str, text: str = TEXT) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
+    hs = hits(text)
+    stats = CorpusStats.build([h.passage for h in hs])
+    cands = candidates(hs, stats, lambda _: True)
+    emb = HashingEmbedder()
+    qv = emb.embed([question])[0]
+    sims = {(c.passage.span.source, c.sentence.start): float(emb.embed([c.sentence.text])[0] @ qv) for c in cands}
+    return cands, featurise(Question.parse(question, stats), cands, sims, stats)
+
+
+def col(rows: np.ndarray, name: str) -> np.ndarray:
+    return rows[:, FEATURES.index(name)]
+
+
+def test_stems_tolerate_plurals_and_possessives_and_keep_numbers_whole() -> None:
+    assert stem("keepers") == stem("keeper's") == stem("keeper")
+    assert stem("1870s") == "1870" and stem("7n2") == "7n2" and stem("glass") == "glass"
+
+
+def test_question_types_from_the_question_word() -> None:
+    assert qtype("In what year was the tower built?") == "year"
+    assert qtype("How many ships passed?") == "count"
+    assert qtype("How tall is the tower?") == "amount"
+    assert qtype("By what means did ships signal?") != "amount"
+    assert qtype("Who built it?") == "who"
+    assert qtype("When does it close?") == "when"
+    assert qtype("Where is the logbook?") == "where"
+
+
+def test_type_match_sees_what_a_sentence_holds() -> None:
+    assert type_match("year", "It was built in 1874.", set()) == 1.0
+    assert type_match("year", "It was built long ago.", set()) == 0.0
+    assert type_match("who", "It was built by Maren Solberg.", {stem("built")}) == 1.0
+    assert type_match("who", "The Solberg tower.", {stem("solberg")}) == 0.0  # the question's own name is no answer
+    assert type_match("count", "Three keepers lived there.", set()) == 1.0
+
+
+def test_names_skip_sentence_initial_capitals() -> None:
+    assert names("When did Maren Solberg build it in 1874?") == ["maren", "solberg", "1874"]
+
+
+def test_one_edit_tolerance() -> None:
+    assert within_one_edit("solberg", "solbergs") and within_one_edit("solberg", "sollberg")
+    assert within_one_edit("solberg", "solbarg") and not within_one_edit("solberg", "salbarg")
+
+
+def test_features_prefer_the_answering_sentence_over_the_restating_one() -> None:
+    cands, rows = rows_for("In what year was the lighthouse built?")
+    texts = [c.sentence.text for c in cands]
+    built = texts.index("The lighthouse was built in 1874 by the engineer Maren Solberg.")
+    keeper = texts.index("The lighthouse keeper kept a logbook of passing ships.")
+    assert col(rows, "type_match")[built] == 1.0 and col(rows, "type_match")[keeper] == 0.0
+    assert col(rows, "overlap_idf")[built] > col(rows, "overlap_idf")[keeper]
+    assert col(rows, "q_year")[built] == 1.0 and rows.shape == (len(cands), len(FEATURES))
+
+
+def test_neighbours_cross_passage_boundaries_and_anaphora_is_seen() -> None:
+    cands, rows = rows_for("How tall is the lighthouse?")
+    texts = [c.sentence.text for c in cands]
+    tall = texts.index("It stands 38 metres tall.")
+    assert cands[tall].prev is not None and cands[tall].prev.text.startswith("The lighthouse was built")
+    assert col(rows, "anaphor")[tall] == 1.0
+    assert col(rows, "overlap_prev")[tall] > 0  # "lighthouse" is in the sentence before
+
+
+def test_missing_question_words_are_weighted_by_idf() -> None:
+    _, rows = rows_for("Who painted the lighthouse red?")
+    assert (col(rows, "miss_max_doc") > 0).all()  # "painted" and "red" are nowhere
+    assert (col(rows, "miss_max_corpus") == 1.0).all()  # ... not in the corpus at all: maximal IDF
+    _, rows = rows_for("Who built the lighthouse?")
+    assert col(rows, "miss_max_corpus").max() == 0.0
+
+
+def test_shipped_model_loads_with_its_version_and_features() -> None:
+    model = load_scorer()
+    assert model.version == DEFAULT_SCORER == Settings().scorer
+    assert model.features == FEATURES
+    assert 0 < model.threshold < 1
+    meta = model.metadata
+    assert meta["held_out_articles"] and not set(meta["held_out_articles"]) & set(meta["fit_articles"])
+    curve = meta["calibration_curve"]
+    assert [p["threshold"] for p in curve] == sorted(p["threshold"] for p in curve)
+    assert all(0 <= p["false_refusal"] <= 1 for p in curve)
+    path = Path(__file__).resolve().parents[2] / "qa" / "answer" / "models" / f"{DEFAULT_SCORER}.json"
+    assert path.stat().st_size < 5_000_000
+    p = model.predict(np.zeros((3, len(FEATURES))))
+    assert p.shape == (3,) and ((p > 0) & (p < 1)).all()
+
+
+def test_a_model_on_other_features_or_an_unknown_version_is_refused() -> None:
+    data = json.loads((Path(__file__).resolve().parents[2] / "qa/answer/models/answer-scorer-v1.json").read_text())
+    with pytest.raises(ConfigError, match="other features"):
+        model_from_dict({**data, "features": data["features"][:-1]})
+    with pytest.raises(ConfigError, match="no scorer model"):
+        load_scorer("answer-scorer-v0")
+
+
+def test_threshold_decides_refusal() -> None:
+    hs = hits()
+    stats = CorpusStats.build([h.passage for h in hs])
+    emb = HashingEmbedder()
+    q = "In what year was the lighthouse built?"
+    qv = emb.embed([q])[0]
+    never = ExtractiveAnswerer(emb, threshold=1.01, rules=()).answer(q, qv, hs, stats)
+    assert never.abstained and never.refused_by == "scorer" and never.confidence is not None
+    always = ExtractiveAnswerer(emb, threshold=0.0, rules=()).answer(q, qv, hs, stats)
+    assert not always.abstained and always.refused_by == "" and always.confidence == never.confidence
+
+
+def test_a_lead_in_ending_in_a_colon_is_never_quoted_alone() -> None:
+    text = "The keeper had two duties:\n\nhe lit the lamp at dusk and he wound the clock at dawn.\n"
+    hs = hits(text)
+    stats = CorpusStats.build([h.passage for h in hs])
+    emb = HashingEmbedder()
+    q = "What were the keeper's two duties?"
+    answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
+    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    lead = next(s for s in scored if s.sentence.text.endswith(":"))
+    rest = [replace(s, probability=0.01) for s in scored if s is not lead]
+    chosen = answerer.select([replace(lead, probability=0.9), *rest], q, stats)
+    assert [s.text for _, s in chosen] == [
+        "The keeper had two duties:",
+        "he lit the lamp at dusk and he wound the clock at dawn.",
+    ]
+
+
+def test_rules_match_names_and_numbers_tolerantly() -> None:
+    stats = CorpusStats.build(passages())
+    assert unknown_names("Did Maren Solberg's crew build it?", stats) == []  # possessive
+    assert unknown_names("Did Maren Sollberg build it?", stats) == []  # one letter off
+    assert unknown_names("Did Erik Lund build it?", stats) == ["Erik", "Lund"]
+    assert unknown_names("Was it finished in the 1870s?", CorpusStats.build(passages("Built in 1870.\n"))) == []
+    assert unknown_names("Is rule 7 listed?", CorpusStats.build(passages("See rule 7n2.\n"))) == ["7"]
+
+
+def test_count_rule_is_not_satisfied_by_a_label() -> None:
+    assert not holds_count("The keeper is on tier 2 of the pay scale.")
+    assert holds_count("Two keepers shared the tower.") and holds_count("It had 12 windows.")
+    stats = CorpusStats.build(passages())
+    s = passages()[0].sentences[0]
+    by_what = refusal("By what name was each vessel listed?", [(s, 0.9)], stats)
+    assert by_what is None  # "by what" asks for no amount
+    count = refusal("How many ships passed?", [(s, 0.9)], stats, rules=("count",))
+    assert count is not None and count.rule == "count"

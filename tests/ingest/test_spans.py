@@ -1,0 +1,128 @@
+"""Every passage and sentence of every format is exactly the cited text[start:end]; structure is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.ingest.formats import extract
+from qa.ingest.load import open_document
+from qa.ingest.split import split_document
+from qa.types import Document, Passage
+from tests.ingest import corpora
+
+FILES: dict[str, str | bytes] = {
+    "notes.txt": corpora.TXT,
+    "toolkit.md": corpora.MD,
+    "harbour.rst": corpora.RST,
+    "towns.csv": corpora.CSV,
+    "kites.html": corpora.HTML,
+    "stations.pdf": corpora.PDF,
+    "bakery.docx": corpora.docx_bytes(corpora.DOCX_PARTS),
+}
+
+
+def load(tmp_path: Path, name: str) -> tuple[Document, list[Passage]]:
+    content = FILES[name]
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.replace("\n", "\r\n").encode() if name == "notes.txt" else content.encode())
+    doc = open_document(path, tmp_path)
+    assert isinstance(doc, Document), doc
+    return doc, split_document(doc)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_passage_and_sentence_is_an_exact_span_of_the_cited_text(tmp_path: Path, name: str) -> None:
+    doc, passages = load(tmp_path, name)
+    cited = extract(str(tmp_path / name))  # the file itself for text formats, the extracted text otherwise
+    assert cited == doc.text
+    if not name.endswith((".html", ".pdf", ".docx")):
+        assert cited == (tmp_path / name).read_bytes().decode("utf-8")
+    assert passages
+    for p in passages:
+        assert cited[p.span.start : p.span.end] == p.text
+        for s in p.sentences:
+            assert cited[s.start : s.end] == s.text and p.span.start <= s.start < s.end <= p.span.end
+        lines = cited[: p.span.start].count("\n") + 1
+        assert p.span.line_start == lines
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_headings_are_paths_never_passages_or_sentences(tmp_path: Path, name: str) -> None:
+    _, passages = load(tmp_path, name)
+    headings = {p.heading for p in passages}
+    sentences = {s.readable for p in passages for s in p.sentences}
+    expected = {"notes.txt": "Garden club notes › Watering", "toolkit.md": "Lantern toolkit › Install",
+                "harbour.rst": "Harbour guide › Tides", "kites.html": "Kite flying › Lines",
+                "stations.pdf": "2 Maintenance", "bakery.docx": "Bakery handbook › Loaves",
+                "towns.csv": ""}  # fmt: skip
+    assert expected[name] in headings
+    for heading in headings:
+        for part in filter(None, heading.split(" › ")):
+            assert part not in sentences
+
+
+def test_lead_in_stays_with_what_follows_and_markup_is_not_shown(tmp_path: Path) -> None:
+    _, passages = load(tmp_path, "toolkit.md")
+    install = next(p for p in passages if "Build it with:" in p.text)
+    assert "make install PREFIX=/opt/lantern" in [s.readable for s in install.sentences]
+    intro = passages[0]
+    assert intro.readable == "Lantern draws maps of river deltas with bold colours."
+    assert "[river deltas](https://example.org/deltas)" in intro.text  # the span stays exact
+    _, passages = load(tmp_path, "harbour.rst")
+    assert "the tables" in passages[0].readable and "<https" not in passages[0].readable
+
+
+def test_tables_are_rows_with_separated_cells_and_csv_rows_name_their_columns(tmp_path: Path) -> None:
+    for name, row in [("toolkit.md", "1.2 - 1.4 | 13"), ("kites.html", "1.2 - 1.4 | 13"),
+                      ("stations.pdf", "North | 120 | 1990"), ("bakery.docx", "rye | 45"),
+                      ("towns.csv", "town: Bramble; population: 3,400; river: Wey")]:  # fmt: skip
+        _, passages = load(tmp_path, name)
+        assert row in [s.readable for p in passages for s in p.sentences], name
+
+
+def test_pdf_blocks_know_their_page_and_html_keeps_captions_without_navigation(tmp_path: Path) -> None:
+    _, passages = load(tmp_path, "stations.pdf")
+    assert {p.span.page for p in passages} == {1, 2}
+    assert next(p for p in passages if "sensors" in p.text).span.page == 2
+    doc, passages = load(tmp_path, "kites.html")
+    shown = " ".join(p.readable for p in passages)
+    assert "A box kite over the dunes at Camber." in shown
+    for furniture in ("Home", "About", "keyboard shortcuts", "Copyright"):
+        assert furniture not in doc.text
+
+
+def test_plain_text_news_structure() -> None:
+    text = (
+        "* Changes in release 2.1 (2031-05-01)\n\n** Bug fixes\n\n  The parser no longer stops at an empty line.\n\n"
+        "* Changes in release 2.0 (2030-01-01)\n\n** New features\n\n  A --quiet option.\n"
+    )
+    passages = split_document(Document("NEWS", text, "x"))
+    assert [(p.heading, p.readable) for p in passages] == [
+        ("Changes in release 2.1 (2031-05-01) › Bug fixes", "The parser no longer stops at an empty line."),
+        ("Changes in release 2.0 (2030-01-01) › New features", "A --quiet option."),
+    ]
+
+
+def test_hard_wrapped_paragraph_stays_whole_and_one_line_paragraphs_split() -> None:
+    wrapped = (
+        "The committee met on a grey morning in the old hall by the river\n"
+        "and agreed, after a long debate about the costs of the new roof,\n"
+        "that the work should start in the spring of the following year.\n"
+        "Everyone present signed the minutes before they left the hall.\n"
+    )
+    passages = split_document(Document("minutes.txt", wrapped, "x"))
+    assert len(passages) == 1 and len(passages[0].sentences) == 2
+
+
+def test_a_sentence_is_never_cut_inside_a_link() -> None:
+    text = "Two variants exist (see [Lund et al. 2031](https://example.org/lund)). The first is older.\n"
+    passages = split_document(Document("v.md", text, "x"))
+    assert [s.readable for p in passages for s in p.sentences] == [
+        "Two variants exist (see Lund et al. 2031).",
+        "The first is older.",
+    ]

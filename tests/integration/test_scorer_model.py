@@ -1,0 +1,33 @@
+"""The shipped answer scorer with the real embedding model, on text written for this test."""
+
+import pytest
+
+from qa.answer.corpus import CorpusStats
+from qa.answer.extractive import ExtractiveAnswerer
+from qa.ingest.split import split_document
+from qa.types import Document, Hit
+
+pytestmark = pytest.mark.integration
+
+TEXT = (
+    "The Vellmar glacier has been monitored by the alpine survey for decades. "
+    "Its rate of retreat worried the survey's scientists.\n\n"
+    "The glacier retreated by 42 metres in 2019, the largest loss on record. "
+    "Meltwater from it feeds the Orla river.\n"
+)
+
+
+def test_the_answering_sentence_outscores_the_one_restating_the_question(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    passages = split_document(Document("glacier.txt", TEXT, "x"))
+    hits = [Hit(p, 1.0 / (i + 1), None, None, rank=i + 1) for i, p in enumerate(passages)]
+    stats = CorpusStats.build(passages)
+    question = "By how many metres did the Vellmar glacier retreat in 2019?"
+    answerer = ExtractiveAnswerer(real_embedder)
+    scored = answerer.score(question, real_embedder.embed([question])[0], hits, stats)
+    p = {s.sentence.text: s.probability for s in scored}
+    right = "The glacier retreated by 42 metres in 2019, the largest loss on record."
+    restating = "Its rate of retreat worried the survey's scientists."
+    assert p[right] > p[restating]
+    assert scored[0].sentence.text == right
+    draft = answerer.answer(question, real_embedder.embed([question])[0], hits, stats)
+    assert not draft.abstained and "42 metres" in draft.text and draft.confidence == pytest.approx(p[right])
