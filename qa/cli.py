@@ -24,9 +24,9 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 
 def add_llm(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--llm", choices=["auto", "ollama", "openai", "extractive"], help="answering backend (default: auto, or QA_LLM)"
-    )
+    from qa.config import LLM_CHOICES
+
+    p.add_argument("--llm", choices=LLM_CHOICES, help="answering backend (default: auto, or QA_LLM)")
 
 
 def parser() -> argparse.ArgumentParser:

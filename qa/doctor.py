@@ -14,7 +14,7 @@ NAME = "doctor"
 def register(sub: Any) -> Callable[[argparse.Namespace], int]:
     from qa.cli import add_common, add_llm
 
-    p = sub.add_parser(NAME, help="check the index, the embedding model and the LLM server")
+    p = sub.add_parser(NAME, help="check the index, the embedding model, the LLM server and the GGUF model")
     add_common(p)
     add_llm(p)
     return run
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from qa.errors import QAError
 
     s = settings_from(args)
-    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}")
+    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}"
+          + (f"  gguf {s.gguf}" if s.gguf else ""))  # fmt: skip
     failures = 0
     from qa.ingest.load import scan
 
@@ -104,6 +105,44 @@ def run(args: argparse.Namespace) -> int:
               f"ollama serve & ollama pull {s.ollama_model}" if backend == "ollama" else "start the server")  # fmt: skip
         # Without an LLM the product still answers (extractively): a warning, not a failure, under auto.
         failures += reason is not None and s.llm != "auto"
-    if not backends:
+    if s.llm in ("auto", "llamacpp") or s.gguf:
+        failures += _gguf(s)
+    if s.llm == "extractive":
         _line(None, "LLM", "extractive answers only (QA_LLM=extractive)")
     return 1 if failures else 0
+
+
+def _gguf(s: Any) -> int:
+    """Report the in-process GGUF model (configured, loads, context); return 1 if that is a failure."""
+    from qa.answer.llamacpp import LlamaCppChat, chat_template, gguf_problem, trained_context
+    from qa.answer.llm import LLMError
+
+    needed = s.llm == "llamacpp"  # under auto it is a fallback: a problem is a warning, not a failure
+    if not s.gguf:
+        if needed:
+            _line(False, "GGUF model", "QA_GGUF is not set", "set QA_GGUF to the path of a .gguf file")
+            return 1
+        _line(None, "GGUF model", "none configured (set QA_GGUF for in-process answers when Ollama is not running)")
+        return 0
+    problem = gguf_problem(s)
+    chat = LlamaCppChat(s)
+    if problem is None:
+        try:
+            llama = chat.load()
+        except LLMError as exc:
+            problem = exc
+    if problem is not None:
+        _line(False, "GGUF model", problem.message, problem.hint or "")
+        return int(needed)
+    n_ctx, trained = llama.n_ctx(), trained_context(llama)
+    detail = (
+        f"{s.gguf} loads ({chat.load_seconds or 0:.1f} s); context {n_ctx} tokens (QA_NUM_CTX; trained for "
+        f"{trained or '?'}); answers capped at {s.max_tokens} tokens (QA_MAX_TOKENS); chats formatted by "
+        f"{chat_template(llama)}"
+    )
+    _line(True, "GGUF model", detail)
+    if trained and n_ctx > trained:
+        why = f"QA_NUM_CTX={n_ctx} is more than the model was trained for"
+        _line(False, "GGUF context", why, f"set QA_NUM_CTX={trained} or less")
+        return int(needed)
+    return 0

@@ -64,6 +64,22 @@ def test_doctor_names_the_fix_for_each_failure(
     )
 
 
+def test_doctor_reports_the_gguf_with_the_fix(
+    seeds_index: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+    notes = tmp_path / "model.gguf"
+    notes.write_text("not a model")
+    monkeypatch.setenv("QA_GGUF", str(notes))
+    assert doctor.run(args_for(replace(seeds_index, llm="llamacpp"))) == 1  # asked for: a failure
+    out = capsys.readouterr().out
+    assert "[FAIL] GGUF model" in out and "is not a GGUF file" in out and "fix: point QA_GGUF at a .gguf" in out
+    assert doctor.run(args_for(replace(seeds_index, llm="auto"))) == 0  # a fallback under auto: a warning
+    monkeypatch.delenv("QA_GGUF")
+    doctor.run(args_for(replace(seeds_index, llm="auto")))
+    assert "GGUF model: none configured" in capsys.readouterr().out
+
+
 def test_cli_dispatches_registered_commands(seeds_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [

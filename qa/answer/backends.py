@@ -1,4 +1,8 @@
-"""Choosing who answers: the configured LLM when it can, else the extractive answerer."""
+"""Choosing who answers: the configured LLM when it can, else the extractive answerer.
+
+Under ``auto`` the order is Ollama, then the GGUF file in ``QA_GGUF`` (in-process), then the
+extractive answerer; the answer's notice says why the earlier ones did not answer.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +22,48 @@ class Backends:
         self.settings = settings
         self._fixed = chat
         self._chats: dict[str, ChatModel] = {}
-        self._probe: tuple[float, str | None] = (-PROBE_TTL, None)
+        self._probe: tuple[float, tuple[str | None, str | None]] = (-PROBE_TTL, (None, None))
         self._lock = threading.Lock()
+        self._chats_lock = threading.Lock()
 
     def select(self) -> tuple[ChatModel | None, str | None]:
-        """Return (model, None) to generate, or (None, why the answer is extractive)."""
+        """Return (model, notice) to generate, or (None, why the answer is extractive).
+
+        The notice is set when ``auto`` passed over Ollama for the GGUF model: it says why.
+        """
         if self._fixed is not None:
             return self._fixed, None
         choice = self.settings.llm
         if choice == "extractive":
             return None, None
-        if choice in ("ollama", "openai"):
+        if choice in ("ollama", "openai", "llamacpp"):
             return self._chat(choice), None  # asked for explicitly: failures fall back per answer
         with self._lock:
-            checked, reason = self._probe
+            checked, found = self._probe
             if time.monotonic() - checked > PROBE_TTL:
-                reason = probe(self.settings, "ollama")
-                self._probe = (time.monotonic(), reason)
-        return (None, reason) if reason else (self._chat("ollama"), None)
+                found = self._auto()
+                self._probe = (time.monotonic(), found)
+        backend, reason = found
+        return (self._chat(backend) if backend else None), reason
+
+    def _auto(self) -> tuple[str | None, str | None]:
+        """Return (backend to use or None, what the user is told about the choice)."""
+        why_not_ollama = probe(self.settings, "ollama")
+        if why_not_ollama is None:
+            return "ollama", None
+        if not self.settings.gguf:
+            return None, why_not_ollama
+        why_not_gguf = probe(self.settings, "llamacpp")
+        if why_not_gguf is None:
+            return "llamacpp", f"{why_not_ollama}; answered in-process by the GGUF model in QA_GGUF instead"
+        return None, f"{why_not_ollama}; and the GGUF model in QA_GGUF cannot be used: {why_not_gguf}"
 
     def _chat(self, backend: str) -> ChatModel:
-        if backend not in self._chats:
-            self._chats[backend] = make_chat(self.settings, backend)
-        return self._chats[backend]
+        with self._chats_lock:  # one instance per backend: an in-process model is loaded once
+            if backend not in self._chats:
+                self._chats[backend] = make_chat(self.settings, backend)
+            return self._chats[backend]
 
     def forget(self) -> None:
         """Drop the cached probe (after a failure, so the next question checks again)."""
-        self._probe = (-PROBE_TTL, None)
+        self._probe = (-PROBE_TTL, (None, None))

@@ -1,4 +1,4 @@
-"""LLM seam: chat models served by Ollama or an OpenAI-compatible server, via LlamaIndex.
+"""LLM seam: chat models served by Ollama or an OpenAI-compatible server (via LlamaIndex), or in-process.
 
 Every client error is caught here and re-raised as ``LLMError`` with a message a user
 can act on, so callers can fall back to the extractive answer without a traceback.
@@ -22,6 +22,15 @@ class ChatModel(Protocol):
 
     name: str  # shown as the answer's mode, e.g. "ollama:qwen2.5:3b"
 
+    @property
+    def context_window(self) -> int:
+        """Tokens the model attends to: the prompt and the answer must fit in it together."""
+        ...
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """Return the size of ``messages`` as a prompt, in (an estimate of) the model's tokens."""
+        ...
+
     def stream(self, messages: Sequence[dict[str, str]]) -> Iterator[str]: ...
 
     def complete(self, messages: Sequence[dict[str, str]]) -> str: ...
@@ -40,9 +49,19 @@ class _LlamaIndexChat:
     where: str
     model: str
     fix: str
+    _settings: Settings
 
     def _llm(self) -> Any:
         raise NotImplementedError
+
+    @property
+    def context_window(self) -> int:
+        return self._settings.num_ctx  # sent to Ollama as num_ctx; what the server was started with, we hope
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        from qa.answer.prompt import count_tokens
+
+        return count_tokens(messages)  # cl100k: the server's tokenizer is not known here
 
     def stream(self, messages: Sequence[dict[str, str]]) -> Iterator[str]:
         try:
@@ -104,6 +123,7 @@ class OllamaChat(_LlamaIndexChat):
                 context_window=s.num_ctx,
                 request_timeout=s.request_timeout,
                 keep_alive="10m",
+                additional_kwargs={"num_predict": s.max_tokens},  # the token cap, as an Ollama option
             )
         return self._client
 
@@ -130,6 +150,7 @@ class OpenAIChat(_LlamaIndexChat):
                 is_chat_model=True,
                 context_window=s.num_ctx,
                 temperature=s.temperature,
+                max_tokens=s.max_tokens,
                 timeout=s.request_timeout,
                 max_retries=0,  # a retry would replay a half-streamed answer
             )
@@ -138,6 +159,10 @@ class OpenAIChat(_LlamaIndexChat):
 
 def probe(settings: Settings, backend: str, timeout: float = 2.0) -> str | None:
     """Return None when ``backend`` can answer now, else the reason it cannot (with the fix)."""
+    if backend == "llamacpp":
+        from qa.answer.llamacpp import check_gguf
+
+        return check_gguf(settings)
     import httpx
 
     try:
@@ -169,4 +194,9 @@ def probe(settings: Settings, backend: str, timeout: float = 2.0) -> str | None:
 
 
 def make_chat(settings: Settings, backend: str) -> ChatModel:
+    """Return the chat model for ``backend`` ("ollama", "openai" or "llamacpp"); nothing is loaded yet."""
+    if backend == "llamacpp":
+        from qa.answer.llamacpp import LlamaCppChat
+
+        return LlamaCppChat(settings)
     return OllamaChat(settings) if backend == "ollama" else OpenAIChat(settings)

@@ -10,6 +10,9 @@ should still be exercised over real HTTP, so these are servers, not patches.
         ...
         assert srv.bodies("/api/chat")[0]["options"]["num_ctx"] == 32768
 
+``llama_responder(llama)`` makes a real model (llama-cpp-python, in-process) the
+responder, so the Ollama client path meets real model text too.
+
 What the model "says" comes from, in order: ``srv.replies`` (a deque of ``str``
 or ``Reply``, consumed one per generation request), else ``srv.responder(messages)``
 if set, else ``srv.default_reply``. Every request is recorded in ``srv.requests``
@@ -538,3 +541,25 @@ class OpenAIServer(_FakeServer):
     """Fake of an OpenAI-compatible server: /v1/models and /v1/chat/completions."""
 
     handler = _OpenAIHandler
+
+
+def llama_responder(llama: Any, max_tokens: int = 96) -> Responder:
+    """Replies written by a real model: a ``llama_cpp.Llama`` in this process, its GGUF chat template applied.
+
+    The whole reply is generated, then streamed one model token per chunk, as Ollama does.
+    Generations are serialised: one llama.cpp context serves one at a time.
+    """
+    lock = threading.Lock()
+
+    def respond(messages: list[Message]) -> Reply:
+        with lock:
+            chunks = llama.create_chat_completion(
+                messages=[{"role": m["role"], "content": m.get("content") or ""} for m in messages],
+                stream=True,
+                max_tokens=max_tokens,
+                temperature=0.0,
+            )
+            pieces = [c["choices"][0]["delta"].get("content") or "" for c in chunks]
+        return Reply(chunks=[p for p in pieces if p])
+
+    return respond

@@ -56,3 +56,21 @@ def test_bench_command_registers_with_its_options() -> None:
     handler = register(root.add_subparsers(dest="command"))
     args = root.parse_args(["bench", "--json", "--runs", "3", "--only", "cold", "--only", "warm"])
     assert callable(handler) and args.json and args.runs == 3 and args.only == ["cold", "warm"]
+
+
+def test_the_in_process_model_figures_are_in_the_table(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from qa.bench import find_gguf
+
+    results = {
+        "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 8, "python": "3.11", "system": "Linux",
+                    "date": "2026-01-01", "load_before": 0.1, "load_after": 0.2},
+        "command": "qa bench --only llamacpp",
+        "llamacpp": {"model": "tiny.gguf", "load_s": 0.15, "check_s": 2.5, "prompt_tokens": 648,
+                     "first_token_s": 3.2, "tokens_per_s": 22.4, "overhead_ms": 0.05},
+    }  # fmt: skip
+    text = table(results)
+    assert "in-process tiny.gguf: load" in text and "0.15 s (+ 2.50 s)" in text
+    assert "648-token seeds prompt" in text and "3.20 s" in text and "22.4 tokens/s" in text and "0.05 ms" in text
+    given = tmp_path / "m.gguf"
+    monkeypatch.setenv("QA_GGUF", "/from/env.gguf")
+    assert find_gguf(given) == given and find_gguf(None) == Path("/from/env.gguf")
