@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
                 # "The options are:" introduces a list: the items after the first belong to the
                 # answer too. Ingestion keeps a lead-in and its list in one passage.
                 rest = [t for t in best.passage.sentences if t.start > neighbour.start]
-                chosen += [(best.passage, t) for t in rest[:LEAD_IN_ITEMS - 1]]
+                chosen += [(best.passage, t) for t in rest[: LEAD_IN_ITEMS - 1]]
         qwords = {stem(w) for w in words(question) if w not in STOPWORDS}
         covered = qwords & _stems(" ".join(s.text for _, s in chosen))
         seen = {normalize(s.text) for _, s in chosen}
