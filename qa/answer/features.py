@@ -289,7 +289,11 @@ def featurise(
     overlaps = []
     for i, c in enumerate(cands):
         source = c.passage.span.source
-        sent = stem_set(c.sentence.readable)
+        # The nearest section title is context for every sentence under it: a NEWS bullet's
+        # release and date are only in its heading. SQuAD paragraphs (the training data) and
+        # files without sections have none, so for them nothing changes.
+        context = c.passage.heading.rsplit(" \u203a ", 1)[-1] if c.passage.heading else ""
+        sent = stem_set(f"{c.sentence.readable} {context}" if context else c.sentence.readable)
         prev, nxt = stem_set(c.prev.readable if c.prev else None), stem_set(c.next.readable if c.next else None)
         window = sent | prev | nxt
         doc = stats.doc_stems.get(source, frozenset()) | stem_set(c.passage.text)
@@ -326,7 +330,7 @@ def featurise(
             "novelty": novelty,
             "new_names": float(len(sent_names - qset)),
             "restates": idf_share * (1.0 - novelty),
-            "type_match": type_match(q.kind, text, set(qset)),
+            "type_match": type_match(q.kind, f"{text} {context}" if context else text, set(qset)),
             "type_match_next": type_match(q.kind, c.next.readable, set(qset)) if c.next else 0.0,
             "type_match_prev": type_match(q.kind, c.prev.readable, set(qset)) if c.prev else 0.0,
             "type_expected": float(q.kind not in ("other", "how")),
