@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -113,12 +113,7 @@ class Assistant:
 
         ``sources``: corpus-relative paths of the only documents to search.
         """
-        answer: Answer | None = None
-        for item in self.stream(question, history, sources):
-            if isinstance(item, Answer):
-                answer = item
-        assert answer is not None  # stream() always ends with the Answer
-        return answer
+        return collect(self.stream(question, history, sources))[1]
 
     def stream(
         self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
@@ -228,6 +223,19 @@ class Assistant:
             **base,
             **extra,
         )
+
+
+def collect(stream: Iterable[str | Answer]) -> tuple[list[str], Answer]:
+    """Return the text pieces a stream yielded and the Answer it ends with."""
+    pieces: list[str] = []
+    answer: Answer | None = None
+    for item in stream:
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            pieces.append(item)
+    assert answer is not None  # Assistant.stream() always ends with the Answer
+    return pieces, answer
 
 
 def _changed(standalone: str, question: str) -> str | None:

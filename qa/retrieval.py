@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 from qa.catalog import IndexView
 from qa.embeddings import Embedder
@@ -61,12 +62,18 @@ class HybridRetriever:
             for rank, (pid, score) in enumerate(fused[:top_k], start=1)
         ]
 
-    def within(self, sources: Sequence[str]) -> set[str]:
-        """Return the ids of the passages held by any of ``sources`` (validated)."""
+    @cached_property
+    def _by_source(self) -> dict[str, set[str]]:
+        # Built once per index view (a retriever lives as long as its view), not per question.
         by_source: dict[str, set[str]] = {}
         for pid, p in self.view.passages.items():
             for s in p.sources:
                 by_source.setdefault(s, set()).add(pid)
+        return by_source
+
+    def within(self, sources: Sequence[str]) -> set[str]:
+        """Return the ids of the passages held by any of ``sources`` (validated)."""
+        by_source = self._by_source
         wanted = {s.replace("\\", "/").removeprefix("./") for s in sources}
         unknown = sorted(wanted - by_source.keys())
         if unknown:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import Assistant, collect
 from qa.config import Settings
 from qa.indexing import build_index
 from qa.types import Answer
@@ -36,13 +36,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryS
 def ask(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str) -> tuple[str, Answer]:
     s, stores = indexed
     bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
-    shown, answer = [], None
-    for item in bot.stream(question):
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            shown.append(item)
-    assert answer is not None
+    shown, answer = collect(bot.stream(question))
     return "".join(shown), answer
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import Assistant, collect
 from qa.config import Settings
 from qa.types import Answer
 from tests.fakes.llm_servers import OllamaServer, OpenAIServer, Reply
@@ -38,15 +38,7 @@ def bot(seeds_index: Settings, real_embedder: Any, **changes: Any) -> Assistant:
 
 
 def run(assistant: Assistant, question: str, history: list[str] | None = None) -> tuple[list[str], Answer]:
-    pieces: list[str] = []
-    answer = None
-    for item in assistant.stream(question, history or []):
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            pieces.append(item)
-    assert answer is not None
-    return pieces, answer
+    return collect(assistant.stream(question, history or []))
 
 
 def free_port() -> int:

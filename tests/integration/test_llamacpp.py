@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from qa.answer.llamacpp import smoke_test
-from qa.assistant import Assistant
+from qa.assistant import Assistant, collect
 from qa.bench import smollm2_gguf
 from qa.config import Settings
 from qa.types import Answer
@@ -51,13 +51,7 @@ def gguf() -> Path:
 
 
 def run(bot: Assistant, question: str) -> tuple[str, Answer]:
-    shown, answer = [], None
-    for item in bot.stream(question):
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            shown.append(item)
-    assert answer is not None
+    shown, answer = collect(bot.stream(question))
     return "".join(shown), answer
 
 
@@ -154,14 +148,8 @@ def test_llama_cpp_server_streams_through_the_openai_backend(
     models = httpx.get(f"{llama_server}/models", timeout=5, trust_env=False).json()
     assert [m["id"] for m in models["data"]] == ["smollm2"]
     bot = Assistant.open(settings=s, embedder=real_embedder)
-    pieces: list[str] = []
-    ans = None
-    for item in bot.stream(WECHAT):
-        if isinstance(item, Answer):
-            ans = item
-        else:
-            pieces.append(item)
-    assert ans is not None and len(pieces) > 2  # streamed token by token over real HTTP, not one block
+    pieces, ans = collect(bot.stream(WECHAT))
+    assert len(pieces) > 2  # streamed token by token over real HTTP, not one block
     check(ans, "".join(pieces), "openai:smollm2", s.corpus_dir)
     assert not ans.abstained and "cannot use WeChat Pay" in ans.text
 
