@@ -2,7 +2,7 @@
 
 import sys
 
-from qa.cli import main
+from qa.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    console(["serve", *sys.argv[1:]])

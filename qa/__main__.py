@@ -1,7 +1,5 @@
 """``python -m qa``: the same command line as the ``qa`` console script."""
 
-import sys
+from qa.cli import console
 
-from qa.cli import main
-
-sys.exit(main())
+console()

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,15 @@ from qa.answer.generate import finalize, settle
 from qa.answer.guard import StreamGuard
 from qa.answer.llm import ChatModel, LLMError
 from qa.answer.prompt import condense_messages, fit_prompt, rewrite_follow_up, usable_rewrite
-from qa.catalog import IndexView
 from qa.config import Settings
-from qa.conversation import Conversation, condense_by_rule, looks_like_follow_up
-from qa.embeddings import Embedder
+from qa.embed.model import Embedder
 from qa.errors import CorpusError
-from qa.indexing import build_index
+from qa.followup import condense_by_rule, looks_like_follow_up
+from qa.index.build import build_index
+from qa.index.vectors import StoreFactory
+from qa.index.view import IndexView
 from qa.questions import clean_question
-from qa.retrieval import HybridRetriever
-from qa.store import StoreFactory
+from qa.retrieve import HybridRetriever
 from qa.types import Answer, Hit
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ class Assistant:
         values: dict[str, Any] = {"index_dir": index_dir, "corpus_dir": corpus_dir, "llm": llm, **overrides}
         changes: dict[str, Any] = {k: Path(v) if k.endswith("_dir") else v for k, v in values.items() if v is not None}
         settings = replace(base, **changes)
-        from qa.onnx_embed import query_embedder  # the index's ONNX export when it has one: no torch import
+        from qa.embed.onnx import query_embedder  # the index's ONNX export when it has one: no torch import
 
         embedder = embedder or query_embedder(settings)
-        from qa import layout
+        from qa.index import layout
 
         if layout.current(settings.index_dir) is None:
             if not settings.corpus_dir.is_dir():
@@ -256,3 +256,25 @@ class _Clock:
 
     def done(self) -> dict[str, float]:
         return {**self.laps, "total": (time.perf_counter() - self.start) * 1000}
+
+
+@dataclass
+class Conversation:
+    """One conversation's turns; two conversations never share history."""
+
+    assistant: Assistant
+    turns: list[str] = field(default_factory=list)  # earlier user questions, standalone form
+
+    def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
+        answer = self.assistant.ask(question, history=self.turns, sources=sources)
+        self.turns.append(answer.rewritten_question or answer.question)
+        return answer
+
+    def stream(self, question: str, sources: Sequence[str] | None = None) -> Iterator[str | Answer]:
+        for item in self.assistant.stream(question, history=self.turns, sources=sources):
+            if not isinstance(item, str):
+                self.turns.append(item.rewritten_question or item.question)
+            yield item
+
+    def reset(self) -> None:
+        self.turns.clear()

@@ -178,3 +178,9 @@ STOPWORDS = frozenset(
 def content_words(text: str) -> list[str]:
     """Return the words of ``text`` that carry meaning (stop words removed)."""
     return [w for w in words(text) if w not in STOPWORDS]
+
+
+def short_stem(word: str) -> str:
+    """Return a crude stem: the possessive dropped, cut to 5 characters ("collaborate" meets "collaboration")."""
+    word = word.removesuffix("'s")
+    return word[:5] if len(word) > 5 else word

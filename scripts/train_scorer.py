@@ -5,7 +5,7 @@
 What it does, deterministically (sorted inputs, fixed seeds, single-threaded fitting):
 
 1. Every pool paragraph becomes one .txt document (as ``qa eval --squad`` does) and is
-   indexed with the product's own pipeline (``qa.indexing.build_index``) in ``--work``.
+   indexed with the product's own pipeline (``qa.index.build.build_index``) in ``--work``.
 2. Every question is retrieved with the product's HybridRetriever (``Settings.top_k``) and
    every sentence of the retrieved passages is featurised with ``qa.answer.scorer.extract``,
    the function the answerer calls at run time. A sentence is positive when it overlaps a
@@ -124,8 +124,8 @@ def build_features(pool: Path, work: Path, limit: int | None) -> dict[str, np.nd
     from qa.answer.scorer import extract
     from qa.assistant import Assistant
     from qa.config import Settings
-    from qa.embeddings import SentenceTransformerEmbedder
-    from qa.indexing import build_index
+    from qa.embed.model import SentenceTransformerEmbedder
+    from qa.index.build import build_index
 
     docs, questions = read_pool(pool, limit)
     corpus, index = work / "corpus", work / "index"

@@ -64,7 +64,7 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
-    from qa.embeddings import SentenceTransformerEmbedder
+    from qa.embed.model import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -72,7 +72,7 @@ def real_embedder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
     """The seeds indexed once per session with the real model and a real Chroma."""
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     root = tmp_path_factory.mktemp("seeds-index")
     s = Settings(corpus_dir=SEEDS, index_dir=root / "index", llm="extractive")

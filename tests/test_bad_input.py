@@ -11,7 +11,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import BadQuestionError
-from qa.indexing import build_index
+from qa.index.build import build_index
 from qa.ingest import load
 
 QUESTION_ROWS = [
@@ -72,7 +72,7 @@ def test_corpus_with_every_kind_of_bad_file(
             raise PermissionError(13, "Permission denied")
         return real_read(self)
 
-    monkeypatch.setattr("qa.indexing.scan", list_then_delete)
+    monkeypatch.setattr("qa.index.build.scan", list_then_delete)
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     with caplog.at_level(logging.WARNING):

@@ -39,7 +39,7 @@ KNOWN_GAPS = {
 def docs_assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Any:
     from qa.assistant import Assistant
     from qa.config import Settings
-    from qa.indexing import build_index
+    from qa.index.build import build_index
 
     s = Settings(corpus_dir=DOCS / "corpus", index_dir=tmp_path_factory.mktemp("docs") / "index", llm="extractive")
     build_index(s, real_embedder, progress=False)

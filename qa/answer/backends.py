@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
-from qa.answer.llm import ChatModel, make_chat, probe
+from qa.answer.llm import ChatModel, OllamaChat, OpenAIChat
 from qa.config import Settings
 
 PROBE_TTL = 15.0  # seconds a probe result is reused: starting Ollama is noticed within this
@@ -67,3 +67,48 @@ class Backends:
     def forget(self) -> None:
         """Drop the cached probe (after a failure, so the next question checks again)."""
         self._probe = (-PROBE_TTL, (None, None))
+
+
+def probe(settings: Settings, backend: str, timeout: float = 2.0) -> str | None:
+    """Return None when ``backend`` can answer now, else the reason it cannot (with the fix)."""
+    if backend == "llamacpp":
+        from qa.answer.llamacpp import check_gguf
+
+        return check_gguf(settings)
+    import httpx
+
+    try:
+        if backend == "ollama":
+            host = settings.ollama_host.rstrip("/")
+            tags = httpx.get(f"{host}/api/tags", timeout=timeout, trust_env=False)
+            tags.raise_for_status()
+            names = {m.get("name", "") for m in tags.json().get("models", [])}
+            want = settings.ollama_model
+            if want not in names and f"{want}:latest" not in names:
+                return f"Ollama model {want!r} is not pulled: run `ollama pull {want}`"
+            return None
+        base = settings.openai_base_url.rstrip("/")
+        models = httpx.get(
+            f"{base}/models",
+            timeout=timeout,
+            trust_env=False,
+            headers={"Authorization": f"Bearer {settings.openai_api_key}"},
+        )
+        models.raise_for_status()
+        return None
+    except (httpx.HTTPError, ValueError) as exc:
+        if backend == "ollama":
+            return (
+                f"Ollama not reachable at {settings.ollama_host} ({type(exc).__name__}): "
+                f"start it, then `ollama pull {settings.ollama_model}`"
+            )
+        return f"OpenAI-compatible server not reachable at {settings.openai_base_url} ({type(exc).__name__})"
+
+
+def make_chat(settings: Settings, backend: str) -> ChatModel:
+    """Return the chat model for ``backend`` ("ollama", "openai" or "llamacpp"); nothing is loaded yet."""
+    if backend == "llamacpp":
+        from qa.answer.llamacpp import LlamaCppChat
+
+        return LlamaCppChat(settings)
+    return OllamaChat(settings) if backend == "ollama" else OpenAIChat(settings)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qa.answer.corpus import CorpusStats, stem
 from qa.answer.features import within_one_edit
-from qa.text import content_words, fold, words
+from qa.text import content_words, fold, short_stem, words
 from qa.types import Passage, Sentence
 
 # Calibrated on tests/golden/calibration.jsonl (written for calibration only, not an evaluation
@@ -36,17 +36,12 @@ class Refusal:
     message: str
 
 
-def _stem(word: str) -> str:
-    word = word.removesuffix("'s")
-    return word[:5] if len(word) > 5 else word  # crude, but matches "collaborate"/"collaboration"
-
-
 def overlap(question_words: Collection[str], sentence: str) -> float:
     """Return the share of ``question_words`` (stemmed) present in ``sentence``."""
     if not question_words:
         return 0.0
-    have = {_stem(w) for w in content_words(sentence)}
-    return sum(1 for w in question_words if _stem(w) in have) / len(question_words)
+    have = {short_stem(w) for w in content_words(sentence)}
+    return sum(1 for w in question_words if short_stem(w) in have) / len(question_words)
 
 
 _INJECTION = re.compile(

@@ -6,16 +6,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qa.answer.citations import cite
 from qa.answer.corpus import CorpusStats, stem
 from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
-from qa.citations import cite
 from qa.errors import ConfigError
 from qa.text import STOPWORDS, display, normalize, words
 from qa.types import Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
-    from qa.embeddings import Embedder
+    from qa.embed.model import Embedder
 
 ABSTAIN_TEXT = "The documents do not contain the answer to this question."
 # The similarity floor is dropped (the scorer's cosine features cover it); the others refuse what a

@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from qa.answer.citations import cite
 from qa.answer.extractive import Draft
 from qa.answer.prompt import NOT_FOUND
 from qa.answer.refusal import is_not_found
-from qa.citations import cite
+from qa.answer.verify import parse_claims, strip_invalid_markers, verify_claims
 from qa.types import Citation, Hit, Sentence
-from qa.verify import parse_claims, strip_invalid_markers, verify_claims
 
 if TYPE_CHECKING:
-    from qa.embeddings import Embedder
+    from qa.embed.model import Embedder
 
 
 def finalize(text: str, hits: Sequence[Hit], embedder: Embedder) -> Draft:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from qa.text import display
@@ -133,13 +132,12 @@ def usable_rewrite(rewritten: str, question: str) -> bool:
     ("The company that owns the Post is a subsidiary of China Daily."), and retrieving with
     that sentence finds nothing useful: such a reply is refused and the rule-based rewrite used.
     """
-    from qa.answer.evidence import _stem
-    from qa.text import content_words
+    from qa.text import content_words, short_stem
 
     if not rewritten.endswith(("?", "\uff1f")) or "[" in rewritten:
         return False
-    wanted = {_stem(w) for w in content_words(question)}
-    kept = wanted & {_stem(w) for w in content_words(rewritten)}
+    wanted = {short_stem(w) for w in content_words(question)}
+    kept = wanted & {short_stem(w) for w in content_words(rewritten)}
     return len(kept) >= (len(wanted) + 1) // 2
 
 
@@ -150,18 +148,3 @@ def condense_messages(question: str, history: Sequence[str]) -> list[dict[str, s
         {"role": "system", "content": CONDENSE},
         {"role": "user", "content": f"Conversation so far:\n{turns}\n\nLast message: {display(question)}"},
     ]
-
-
-@lru_cache(maxsize=1)
-def _encoder() -> Callable[[str], list[int]]:
-    # cl100k from LlamaIndex's bundled tiktoken cache: an offline, model-neutral token count.
-    from llama_index.core.utils import get_tokenizer
-
-    encode: Callable[[str], list[int]] = get_tokenizer()
-    return encode
-
-
-def count_tokens(messages: Sequence[dict[str, str]]) -> int:
-    """Return the prompt size in cl100k tokens (close to, not exactly, a server model's own count)."""
-    encode = _encoder()
-    return sum(len(encode(m["content"])) + 4 for m in messages)

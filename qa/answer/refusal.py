@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from qa.answer.prompt import NOT_FOUND
+from qa.answer.verify import parse_claims
 from qa.text import fold
-from qa.verify import parse_claims
 
 _WHERE = (
     r"(?:documents?|sources?|passages?|context|texts?|articles?|excerpts?|materials?"

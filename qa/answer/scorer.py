@@ -26,7 +26,7 @@ from qa.types import Hit, Passage, Sentence
 if TYPE_CHECKING:
     import numpy as np
 
-    from qa.embeddings import Embedder
+    from qa.embed.model import Embedder
 
 MODELS = Path(__file__).resolve().parent / "models"
 DEFAULT_SCORER = "answer-scorer-v1"

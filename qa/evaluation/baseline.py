@@ -19,8 +19,8 @@ from typing import Any
 from qa.errors import ModelUnavailableError
 from qa.evaluation.golden import GoldenQuestion
 from qa.evaluation.metrics import DEPTHS, Outcome, Retrieved, first_hit_rank, mean, percentile
-from qa.evaluation.tokens import TokenCounter, cl100k_encoder, token_counter
 from qa.text import normalize
+from qa.tokens import TokenCounter, cl100k_encoder, token_counter
 
 CHUNK_SIZE = 1024  # tokens: LlamaIndex's SentenceSplitter defaults
 CHUNK_OVERLAP = 200
@@ -31,7 +31,7 @@ class StarterRetriever:
     """LlamaIndex's starter pipeline over a folder, built in memory."""
 
     def __init__(self, corpus_dir: Path, embed_model: str, top_k: int = STARTER_TOP_K) -> None:
-        from qa.embeddings import offline_environment, resolve_model
+        from qa.embed.model import offline_environment, resolve_model
 
         offline_environment()
         try:

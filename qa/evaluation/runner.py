@@ -15,7 +15,7 @@ from qa.types import Answer, Passage
 if TYPE_CHECKING:
     from qa.assistant import Assistant
     from qa.config import Settings
-    from qa.embeddings import Embedder
+    from qa.embed.model import Embedder
 
 MIN_TOP_K = max(DEPTHS)  # hit@5 needs at least five retrieved passages
 
@@ -90,8 +90,8 @@ def open_assistant(settings: Settings, embedder: Embedder | None = None) -> Assi
     from dataclasses import replace
 
     from qa.assistant import Assistant
-    from qa.embeddings import SentenceTransformerEmbedder
-    from qa.indexing import build_index
+    from qa.embed.model import SentenceTransformerEmbedder
+    from qa.index.build import build_index
 
     settings = replace(settings, top_k=max(settings.top_k, MIN_TOP_K))
     embedder = embedder or SentenceTransformerEmbedder(settings.embed_model)

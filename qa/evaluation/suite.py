@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import qa
-from qa.evaluation.golden import GoldenFileError, GoldenQuestion, load_golden, missing_evidence
+from qa.evaluation.golden import GoldenQuestion, load_golden, missing_evidence
 from qa.evaluation.metrics import Judgement, Outcome, Scores, failures, judge, score, score_by_type
+from qa.evaluation.sets import required_sets, set_name
 
 if TYPE_CHECKING:
     from qa.config import Settings
@@ -20,42 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-
-
-# The repository's golden sets: name -> (golden file, corpus folder), relative to the checkout.
-# "seeds" is answered from the configured corpus and index (the product as the user runs it);
-# the others from their own corpus, indexed in a private temporary folder.
-GOLDEN_SETS: dict[str, tuple[str, str]] = {
-    "seeds": ("tests/golden/seeds.jsonl", "seeds"),
-    "docs": ("tests/golden/docs/golden.jsonl", "tests/golden/docs/corpus"),
-}
-
-
-def golden_set(name: str) -> tuple[Path, Path]:
-    """Return (golden file, corpus folder) of a repository golden set, or raise GoldenFileError."""
-    root = Path(qa.__file__).resolve().parent.parent
-    golden, corpus = (root / part for part in GOLDEN_SETS[name])
-    if not golden.is_file():
-        raise GoldenFileError(
-            f"no golden file given and the default {golden} is not there (qa installed without its repository?)",
-            "pass --golden FILE",
-        )
-    return golden, corpus
-
-
-def default_golden() -> Path:
-    """Return the repository's seeds golden file, or raise GoldenFileError if it is not there."""
-    return golden_set("seeds")[0]
-
-
-def set_name(golden: Path) -> str:
-    """Return the name of the repository golden set ``golden`` is, else its file name."""
-    resolved = golden.resolve()
-    root = Path(qa.__file__).resolve().parent.parent
-    for name, (path, _) in GOLDEN_SETS.items():
-        if resolved == (root / path).resolve():
-            return name
-    return golden.name
 
 
 @dataclass(frozen=True)
@@ -200,7 +164,7 @@ def evaluate_golden(
     from qa.evaluation.runner import open_assistant, run
 
     t0 = time.perf_counter()
-    path = golden or default_golden()
+    path = golden or required_sets()[0].golden
     questions = load_golden(path)
     assistant = open_assistant(settings)
     _warn_unreachable_evidence(questions, assistant, settings.corpus_dir)
@@ -218,16 +182,16 @@ def evaluate_sets(
     baseline: bool = False,
     progress: Progress | None = None,
 ) -> list[EvalRun]:
-    """Return one run per repository golden set: the seeds on ``settings``, the others privately indexed."""
-    runs = [evaluate_golden(settings, golden_set("seeds")[0], limit, baseline, progress)]
-    for name in GOLDEN_SETS:
-        if name == "seeds":
+    """Return one run per declared golden set: the first on ``settings``, private-index ones in a temporary folder."""
+    runs = []
+    for declared in required_sets():
+        if not declared.private_index:
+            runs.append(evaluate_golden(settings, declared.golden, limit, baseline, progress))
             continue
-        golden, corpus = golden_set(name)
-        with tempfile.TemporaryDirectory(prefix=f"qa-{name}-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"qa-{declared.name}-") as tmp:
             # Never the user's index/ nor a configured Chroma server.
-            local = replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index", chroma_url=None)
-            runs.append(evaluate_golden(local, golden, limit, baseline, progress))
+            local = replace(settings, corpus_dir=declared.corpus, index_dir=Path(tmp) / "index", chroma_url=None)
+            runs.append(evaluate_golden(local, declared.golden, limit, baseline, progress))
     return runs
 
 

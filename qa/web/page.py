@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.embeddings import offline_environment
+from qa.embed.model import offline_environment
 
 # Before gradio is imported: it (and the huggingface_hub it loads) decide at import time whether
 # to send usage analytics or telemetry, and whether to go online.

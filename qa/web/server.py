@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import ConfigError
+from qa.web.access import credentials, exposure_warning
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -19,32 +19,6 @@ log = logging.getLogger(__name__)
 # Sessions answered at once. Retrieval is CPU-bound on a small machine, but an answer that
 # streams from an LLM mostly waits, so a few more than the cores keep everyone moving.
 CONCURRENCY = 8
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name other than localhost may resolve to anything
-
-
-def exposure_warning(settings: Settings) -> str | None:
-    """Return a warning when other machines can reach the chat without logging in."""
-    if settings.auth or is_loopback(settings.host):
-        return None
-    return (
-        f"the chat on {settings.host}:{settings.port} can be reached from other machines and asks for no "
-        "password: set QA_AUTH=user:password (or leave QA_HOST unset to stay on 127.0.0.1)"
-    )
-
-
-def credentials(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, _, password = auth.partition(":")
-    return user, password
 
 
 def url_of(settings: Settings) -> str:

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 from qa.errors import IndexLockedError, QAError
 from qa.ingest.load import CORPUS_SUFFIXES, TEXT_SUFFIXES
 from qa.web import documents
+from qa.web.access import is_loopback
 from qa.web.render import esc
-from qa.web.server import is_loopback
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -291,7 +291,7 @@ class Uploader:
         Yields True while another writer (an upload in another tab, or ``qa index``) holds the
         lock, False once this run has it; the assistant is switched to the new generation.
         """
-        from qa.indexing import build_index
+        from qa.index.build import build_index
 
         while True:
             try:

@@ -14,7 +14,7 @@ import pytest
 
 from qa.assistant import Assistant, collect
 from qa.config import Settings
-from qa.indexing import build_index
+from qa.index.build import build_index
 from qa.types import Answer
 from tests.conftest import SEEDS
 from tests.fakes.chat import ScriptedChat, pieces

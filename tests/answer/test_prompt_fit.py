@@ -4,8 +4,8 @@ import pytest
 
 from qa.answer.llm import LLMError
 from qa.answer.prompt import build_messages, fit_prompt
+from tests.answer.test_verify import hits
 from tests.fakes.chat import ScriptedChat
-from tests.test_verify import hits
 
 count = ScriptedChat("").count_tokens
 QUESTION = "Can WeChat Pay be used on Taobao?"

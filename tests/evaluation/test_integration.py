@@ -13,7 +13,7 @@ import pytest
 from qa.config import Settings
 from qa.evaluation.baseline import STARTER_TOP_K, StarterRetriever
 from qa.evaluation.suite import evaluate_squad
-from qa.evaluation.tokens import token_counter
+from qa.tokens import token_counter
 from tests.conftest import ROOT, SEEDS
 from tests.evaluation.test_squad import TINY
 
@@ -36,7 +36,7 @@ def offline_prefix() -> list[str]:
 
 def test_cli_json_baseline_and_report_offline(seeds_index: Settings, tmp_path: Path) -> None:
     report = tmp_path / "report"
-    cmd = [*offline_prefix(), sys.executable, "-m", "qa.cli", "eval", "--llm", "extractive", "--json", "--limit", "8",
+    cmd = [*offline_prefix(), sys.executable, "-m", "qa", "eval", "--llm", "extractive", "--json", "--limit", "8",
            "--baseline", "--report", str(report), "--corpus", str(SEEDS), "--index-dir", str(seeds_index.index_dir)]  # fmt: skip
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert res.returncode == 0, res.stderr

@@ -43,7 +43,7 @@ def test_llm_answers_are_scored_and_the_mode_reported(seeds_index: Settings, tmp
     )  # fmt: skip
     with OllamaServer(models=[MODEL], responder=reply) as srv:
         res = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "eval", "--llm", "ollama", "--json", "--golden", str(golden),
+            [sys.executable, "-m", "qa", "eval", "--llm", "ollama", "--json", "--golden", str(golden),
              "--corpus", str(SEEDS), "--index-dir", str(seeds_index.index_dir)],
             capture_output=True, text=True, cwd=ROOT, timeout=300,
             env={**os.environ, "OLLAMA_HOST": srv.url, "QA_OLLAMA_MODEL": MODEL},

@@ -9,9 +9,10 @@ from pathlib import Path
 from qa.evaluation.baseline import Comparison, system_row
 from qa.evaluation.metrics import Retrieved
 from qa.evaluation.report import write_report
-from qa.evaluation.suite import EvalRun, assemble, golden_set
+from qa.evaluation.sets import required_sets
+from qa.evaluation.suite import EvalRun, assemble
 from qa.evaluation.table import render
-from qa.evaluation.tokens import TokenCounter
+from qa.tokens import TokenCounter
 from tests.evaluation.factories import OTHER, SENTENCE, outcome, question
 
 CHARS = TokenCounter("characters", lambda text: [0] * len(text))  # the real tokenizers are tested elsewhere
@@ -32,7 +33,7 @@ def sample_run(with_baseline: bool = True) -> EvalRun:
             (system_row("qa", 5, items, CHARS, "retrieval"), system_row("starter <top-2>", 2, starter, CHARS, "retrieval")),
             "characters", 2, 0.1,
         )  # fmt: skip
-    seeds = golden_set("seeds")[0]  # the seeds set's path: its run is gated
+    seeds = required_sets()[0].golden  # the seeds set's path: its run is gated
     return assemble("golden", seeds, Path("seeds"), 5, outcomes, comparison, time.perf_counter(), 10)
 
 

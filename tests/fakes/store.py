@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from qa.layout import Generation
+from qa.index.layout import Generation
 
 
 class MemoryStore:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from qa import layout
 from qa.config import Settings
-from qa.embeddings import SentenceTransformerEmbedder
-from qa.indexing import build_index
-from qa.store import http_client
+from qa.embed.model import SentenceTransformerEmbedder
+from qa.index import layout
+from qa.index.build import build_index
+from qa.index.vectors import http_client
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -113,7 +113,7 @@ def test_cli_ask_with_chroma_url(
                 real_embedder, progress=False)  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     res = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "Who owns the South China Morning Post?", "--json", "--llm",
+        [sys.executable, "-m", "qa", "ask", "Who owns the South China Morning Post?", "--json", "--llm",
          "extractive", "--corpus", str(settings.corpus_dir), "--index-dir", str(settings.index_dir),
          "--chroma-url", chroma_url],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
@@ -123,7 +123,7 @@ def test_cli_ask_with_chroma_url(
     assert not data["abstained"] and "Alibaba" in data["answer"]
     # Without the server flag the same index folder has no local vectors: refused, not silently empty.
     res = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "Who owns the South China Morning Post?", "--llm", "extractive",
+        [sys.executable, "-m", "qa", "ask", "Who owns the South China Morning Post?", "--llm", "extractive",
          "--index-dir", str(settings.index_dir)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )  # fmt: skip

@@ -24,7 +24,7 @@ import pytest
 
 from qa.answer.llamacpp import smoke_test
 from qa.assistant import Assistant, collect
-from qa.bench import smollm2_gguf
+from qa.bench.measure import smollm2_gguf
 from qa.config import Settings
 from qa.types import Answer
 from tests.fakes.llm_servers import OllamaServer, llama_responder

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 def test_index_and_ask_in_process_make_no_outside_connection(tmp_path: Path, no_network: list[object]) -> None:
     from qa.assistant import Assistant
-    from qa.embeddings import SentenceTransformerEmbedder
+    from qa.embed.model import SentenceTransformerEmbedder
 
     # A fresh embedder (not the session one) so model loading is inside the guard too.
     bot = Assistant.open(
@@ -36,8 +36,8 @@ def test_cli_works_in_a_process_with_no_network_at_all(tmp_path: Path) -> None:
         pytest.skip("cannot create a network namespace here (needs root or user namespaces)")
     index = tmp_path / "index"
     script = (
-        f"ip link set lo up 2>/dev/null; {sys.executable} -m qa.cli index --corpus {SEEDS} --index-dir {index} && "
-        f"{sys.executable} -m qa.cli ask 'Can WeChat Pay be used on Taobao?' --json --llm extractive "
+        f"ip link set lo up 2>/dev/null; {sys.executable} -m qa index --corpus {SEEDS} --index-dir {index} && "
+        f"{sys.executable} -m qa ask 'Can WeChat Pay be used on Taobao?' --json --llm extractive "
         f"--corpus {SEEDS} --index-dir {index}"
     )
     res = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)

@@ -12,7 +12,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
-from qa.indexing import build_index
+from qa.index.build import build_index
 from tests.conftest import ROOT, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def test_second_index_run_re_embeds_nothing(tmp_path: Path, real_embedder) -> No
 
 def run_qa(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
+        [sys.executable, "-m", "qa", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

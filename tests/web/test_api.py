@@ -9,7 +9,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
-from qa.conversation import condense_by_rule
+from qa.followup import condense_by_rule
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
 from tests.web.conftest import Launch, MakeAssistant, SlowAssistant, ask, client, content

@@ -14,7 +14,7 @@ import pytest
 
 from qa.config import Settings
 from qa.errors import ConfigError
-from qa.web import server
+from qa.web import access, server
 from tests.conftest import ROOT
 from tests.web.conftest import MakeAssistant, free_port
 
@@ -25,13 +25,13 @@ from tests.web.conftest import MakeAssistant, free_port
     + [("192.168.1.5", False), ("::", False), ("myhost.lan", False)],
 )
 def test_loopback_addresses(host: str, loopback: bool) -> None:
-    assert server.is_loopback(host) is loopback
+    assert access.is_loopback(host) is loopback
 
 
 def test_warns_only_when_reachable_from_elsewhere_without_a_password() -> None:
-    assert server.exposure_warning(Settings(host="127.0.0.1")) is None
-    assert server.exposure_warning(Settings(host="0.0.0.0", auth="ann:secret")) is None
-    warning = server.exposure_warning(Settings(host="0.0.0.0"))
+    assert access.exposure_warning(Settings(host="127.0.0.1")) is None
+    assert access.exposure_warning(Settings(host="0.0.0.0", auth="ann:secret")) is None
+    warning = access.exposure_warning(Settings(host="0.0.0.0"))
     assert warning and "QA_AUTH=user:password" in warning and "0.0.0.0:7860" in warning
 
 
@@ -57,8 +57,8 @@ def test_url_to_open_on_this_machine() -> None:
 
 
 def test_credentials_split_at_the_first_colon() -> None:
-    assert server.credentials("ann:pa:ss") == ("ann", "pa:ss")
-    assert server.credentials(None) is None
+    assert access.credentials("ann:pa:ss") == ("ann", "pa:ss")
+    assert access.credentials(None) is None
 
 
 def test_a_busy_port_is_a_clear_error(make_assistant: MakeAssistant) -> None:
@@ -83,7 +83,7 @@ def run(code: str, **env: str) -> str:
 
 
 def test_importing_the_command_and_the_web_package_does_not_import_gradio() -> None:
-    code = "import sys, qa.serve, qa.web, qa.cli; qa.cli.parser(); print(sorted(m for m in sys.modules if m.startswith(('gradio', 'torch'))))"
+    code = "import sys, qa.cli.serve, qa.web, qa.cli; qa.cli.parser(); print(sorted(m for m in sys.modules if m.startswith(('gradio', 'torch'))))"
     assert run(code) == "[]"
 
 
@@ -104,7 +104,7 @@ def test_page_has_analytics_disabled(make_assistant: MakeAssistant) -> None:
 
 def test_serve_command_is_registered_with_its_options() -> None:
     res = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "serve", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+        [sys.executable, "-m", "qa", "serve", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert res.returncode == 0 and "--host" in res.stdout and "--port" in res.stdout and "--corpus" in res.stdout
 

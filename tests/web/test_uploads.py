@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from qa import layout
 from qa.assistant import Assistant
 from qa.config import Settings
+from qa.index import layout
 from qa.web import uploads
 from qa.web.uploads import Result, Uploader, safe_name
 from tests.pdf_maker import make_pdf

@@ -1,0 +1,148 @@
+"""``qa doctor``: what is configured, what works, and the command that fixes what does not."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from typing import Any
+
+from qa.cli.common import add_common, add_llm
+
+NAME = "doctor"
+
+
+def register(sub: Any) -> None:
+
+    p = sub.add_parser(NAME, help="check the index, the embedding model, the LLM server and the GGUF model")
+    add_common(p)
+    add_llm(p)
+    p.set_defaults(func=run)
+
+
+def _line(ok: bool | None, what: str, detail: str = "", fix: str = "") -> None:
+    mark = {True: "ok  ", False: "FAIL", None: "--  "}[ok]
+    print(f"[{mark}] {what}" + (f": {detail}" if detail else ""))
+    if fix and ok is False:
+        print(f"       fix: {fix}")
+
+
+def with_flags(hint: str, args: argparse.Namespace) -> str:
+    """Return ``hint`` with the folder flags this run was given added to its ``qa index`` command.
+
+    ``qa doctor --index-dir D`` must suggest ``qa index --index-dir D``: the bare command would
+    build the default index, and the doctor would still find none in D.
+    """
+    flags = [
+        f"{flag} {shlex.quote(str(value))}"
+        for flag, value in (
+            ("--corpus", getattr(args, "corpus_dir", None)),
+            ("--index-dir", getattr(args, "index_dir", None)),
+            ("--chroma-url", getattr(args, "chroma_url", None)),
+        )
+        if value
+    ]
+    if not flags or "qa index" not in hint:
+        return hint
+    head, _, tail = hint.partition("qa index")
+    command, space, rest = tail.partition(" (")  # "qa index --rebuild (or ...)": flags go before the aside
+    return f"{head}qa index{command} {' '.join(flags)}{space}{rest}"
+
+
+def _size(path: Any) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run(args: argparse.Namespace) -> int:
+    from qa.answer.backends import probe
+    from qa.cli.common import settings_from
+    from qa.embed.model import SentenceTransformerEmbedder
+    from qa.errors import QAError
+    from qa.index import layout
+    from qa.index.view import manifest_passages
+
+    s = settings_from(args)
+    print(f"corpus {s.corpus_dir}  index {s.index_dir}  llm {s.llm}  ollama {s.ollama_host} model {s.ollama_model}"
+          + (f"  gguf {s.gguf}" if s.gguf else ""))  # fmt: skip
+    failures = 0
+    from qa.ingest.load import scan
+
+    files, other = scan(s.corpus_dir) if s.corpus_dir.is_dir() else ([], [])
+    # Unsupported files are not corpus files: they are counted (and named by qa index) as skipped.
+    unsupported = (
+        f", {len(other)} skipped (unsupported: {', '.join(p.name for p in other[:5])}{'...' if len(other) > 5 else ''})"
+    )
+    _line(
+        bool(files),
+        "corpus folder",
+        (f"{len(files)} files" + (unsupported if other else "")) if files else "missing or empty",
+        f"put .txt, .md, .rst, .csv, .html, .pdf or .docx files in {s.corpus_dir}",
+    )
+    failures += not files
+    try:
+        gen = layout.require_current(s.index_dir)
+        manifest = layout.read_manifest(gen)
+        n = len(manifest_passages(manifest["files"]))
+        skipped = len(manifest.get("skipped", []))
+        detail = (f"{len(manifest['files'])} files, {skipped} skipped, {n} unique passages, "
+                  f"{_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}")  # fmt: skip
+        _line(True, "index", detail)
+    except QAError as exc:
+        _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
+        failures += 1
+    t0 = time.perf_counter()
+    try:
+        SentenceTransformerEmbedder(s.embed_model).embed(["check"])
+        _line(True, "embedding model", f"{s.embed_model} loads ({time.perf_counter() - t0:.1f} s)")
+    except QAError as exc:
+        _line(False, "embedding model", exc.message, exc.hint or "")
+        failures += 1
+    backends = ["ollama"] if s.llm in ("auto", "ollama") else ["openai"] if s.llm == "openai" else []
+    for backend in backends:
+        reason = probe(s, backend)
+        where = s.ollama_host if backend == "ollama" else s.openai_base_url
+        _line(reason is None, f"{backend} server and model", f"{where} ready" if reason is None else reason,
+              f"ollama serve & ollama pull {s.ollama_model}" if backend == "ollama" else "start the server")  # fmt: skip
+        # Without an LLM the product still answers (extractively): a warning, not a failure, under auto.
+        failures += reason is not None and s.llm != "auto"
+    if s.llm in ("auto", "llamacpp") or s.gguf:
+        failures += _gguf(s)
+    if s.llm == "extractive":
+        _line(None, "LLM", "extractive answers only (QA_LLM=extractive)")
+    return 1 if failures else 0
+
+
+def _gguf(s: Any) -> int:
+    """Report the in-process GGUF model (configured, loads, context); return 1 if that is a failure."""
+    from qa.answer.llamacpp import LlamaCppChat, chat_template, gguf_problem, trained_context
+    from qa.answer.llm import LLMError
+
+    needed = s.llm == "llamacpp"  # under auto it is a fallback: a problem is a warning, not a failure
+    if not s.gguf:
+        if needed:
+            _line(False, "GGUF model", "QA_GGUF is not set", "set QA_GGUF to the path of a .gguf file")
+            return 1
+        _line(None, "GGUF model", "none configured (set QA_GGUF for in-process answers when Ollama is not running)")
+        return 0
+    problem = gguf_problem(s)
+    chat = LlamaCppChat(s)
+    if problem is None:
+        try:
+            llama = chat.load()
+        except LLMError as exc:
+            problem = exc
+    if problem is not None:
+        _line(False, "GGUF model", problem.message, problem.hint or "")
+        return int(needed)
+    n_ctx, trained = llama.n_ctx(), trained_context(llama)
+    detail = (
+        f"{s.gguf} loads ({chat.load_seconds or 0:.1f} s); context {n_ctx} tokens (QA_NUM_CTX; trained for "
+        f"{trained or '?'}); answers capped at {s.max_tokens} tokens (QA_MAX_TOKENS); chats formatted by "
+        f"{chat_template(llama)}"
+    )
+    _line(True, "GGUF model", detail)
+    if trained and n_ctx > trained:
+        why = f"QA_NUM_CTX={n_ctx} is more than the model was trained for"
+        _line(False, "GGUF context", why, f"set QA_NUM_CTX={trained} or less")
+        return int(needed)
+    return 0

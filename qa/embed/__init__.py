@@ -1,0 +1,1 @@
+"""Embedding: the seam, sentence-transformers, and the ONNX query encoder with its export."""

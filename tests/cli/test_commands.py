@@ -1,0 +1,112 @@
+"""``qa chat`` and ``qa doctor`` driven in-process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.cli import chat, doctor, main
+from qa.config import Settings
+from tests.fakes.llm_servers import OllamaServer
+
+pytestmark = pytest.mark.integration
+
+
+def args_for(s: Settings, **extra: Any) -> argparse.Namespace:
+    return argparse.Namespace(
+        corpus_dir=str(s.corpus_dir), index_dir=str(s.index_dir), chroma_url=None, llm=s.llm, top_k=None, **extra
+    )
+
+
+def test_chat_keeps_history_and_new_resets(seeds_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    inputs = iter(["Can WeChat Pay be used on Taobao?", "And Alipay on WeChat mini-programs?", "/new", "", "/quit"])
+    assert chat.run(args_for(seeds_index), read=lambda _prompt: next(inputs)) == 0
+    out = capsys.readouterr().out
+    assert "cannot use WeChat Pay" in out
+    assert out.count("understood as:") == 1 and "Alipay" in out.split("understood as:")[1]
+    assert "(new conversation)" in out
+
+
+def test_chat_ends_on_eof(seeds_index: Settings) -> None:
+    def eof(_prompt: str) -> str:
+        raise EOFError
+
+    assert chat.run(args_for(seeds_index), read=eof) == 0
+
+
+def test_doctor_all_green_with_ollama(
+    seeds_index: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with OllamaServer(models=["qwen2.5:3b"]) as srv:
+        monkeypatch.setenv("OLLAMA_HOST", srv.url)
+        code = doctor.run(args_for(replace(seeds_index, llm="ollama")))
+    out = capsys.readouterr().out
+    assert code == 0 and "FAIL" not in out and "unique passages" in out
+
+
+def test_doctor_names_the_fix_for_each_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # discard port: nothing listens
+    s = Settings(corpus_dir=tmp_path / "none", index_dir=tmp_path / "idx", llm="ollama")
+    assert doctor.run(args_for(s)) == 1
+    out = capsys.readouterr().out
+    assert (
+        "fix: put .txt, .md, .rst, .csv, .html, .pdf or .docx files" in out
+        and "fix: run: qa index" in out
+        and "ollama pull" in out
+    )
+
+
+def test_doctor_reports_the_gguf_with_the_fix(
+    seeds_index: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+    notes = tmp_path / "model.gguf"
+    notes.write_text("not a model")
+    monkeypatch.setenv("QA_GGUF", str(notes))
+    assert doctor.run(args_for(replace(seeds_index, llm="llamacpp"))) == 1  # asked for: a failure
+    out = capsys.readouterr().out
+    assert "[FAIL] GGUF model" in out and "is not a GGUF file" in out and "fix: point QA_GGUF at a .gguf" in out
+    assert doctor.run(args_for(replace(seeds_index, llm="auto"))) == 0  # a fallback under auto: a warning
+    monkeypatch.delenv("QA_GGUF")
+    doctor.run(args_for(replace(seeds_index, llm="auto")))
+    assert "GGUF model: none configured" in capsys.readouterr().out
+
+
+def test_cli_dispatches_registered_commands(seeds_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "doctor",
+            "--llm",
+            "extractive",
+            "--index-dir",
+            str(seeds_index.index_dir),
+            "--corpus",
+            str(seeds_index.corpus_dir),
+        ]
+    )
+    assert code == 0 and "extractive answers only" in capsys.readouterr().out
+
+
+def test_logging_writes_to_the_current_stderr_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    from qa.cli import setup_logging
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    setup_logging()
+    setup_logging()  # a second main() in the same process
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logging.getLogger("qa.test").warning("one")
+    first.close()  # as pytest closes a finished test's captured stream
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("qa.test").warning("two")
+    assert second.getvalue() == "warning: two\n"

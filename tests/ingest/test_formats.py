@@ -1,0 +1,158 @@
+"""HTML and PDF corpora: visible text only, exact spans into the extracted text, PDF page numbers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from qa.config import Settings
+from qa.index.build import build_index
+from qa.ingest.formats import extract, html_text
+from qa.ingest.load import list_files, read_document
+from qa.ingest.split import split_document
+from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.store import MemoryStores
+from tests.pdf_maker import make_pdf
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Payments between rival apps</title>
+<style>p { color: red }</style><script>var secret = "Never index this script.";</script></head>
+<body><nav><a href="/">Home</a> | <a href="/markets">Markets</a></nav>
+<h1>Payments between rival apps</h1>
+<p>Users still cannot use WeChat&nbsp;Pay for transactions on Taobao &amp; Tmall,
+   the two companies said on Monday.</p>
+<ul><li>Alipay cannot be used on WeChat mini-programs.</li><li>Both firms run cloud businesses.</li></ul>
+<noscript>Enable JavaScript to read the comments.</noscript>
+<p>Food prices dropped by 1.8 per cent in August.<br>Services prices rose by 1.3 per cent.</p>
+</body></html>
+"""
+
+REPORT = [
+    [
+        "Quarterly report of the example company",
+        "The company sold more widgets in the third quarter than in any",
+        "quarter before, its chief executive said.",
+        "",
+        "Costs fell because the new factory in Ningbo opened early and ran",
+        "at full capacity from its first week.",
+        "1",
+    ],
+    [
+        "Quarterly report of the example company",
+        "Analysts expect the growth of widget sales to continue next year,",
+        "although the trade dispute remains a risk for exporters.",
+        "2",
+    ],
+    [
+        "Quarterly report of the example company",
+        "The board approved a dividend of ten cents per share in December.",
+        "3",
+    ],
+]
+
+
+def test_html_keeps_visible_text_and_drops_scripts_styles_and_navigation() -> None:
+    text = html_text(PAGE)
+    assert "Users still cannot use WeChat\xa0Pay for transactions on Taobao & Tmall, the two companies" in text
+    assert "# Payments between rival apps" in text and text.count("Payments between rival apps") == 1
+    assert "- Alipay cannot be used on WeChat mini-programs." in text
+    for hidden in ("secret", "color: red", "Home", "JavaScript"):
+        assert hidden not in text
+    assert "\n\n" in text  # block elements become paragraphs, which the splitter relies on
+
+
+def test_html_passages_are_exact_spans_of_the_extracted_text(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    doc = read_document(tmp_path / "page.html", tmp_path)
+    assert doc is not None and doc.text == extract(str(tmp_path / "page.html"))
+    passages = split_document(doc)
+    assert passages and all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    sentences = [s.text for p in passages for s in p.sentences]
+    assert "Services prices rose by 1.3 per cent." in sentences
+    assert all(p.span.page is None for p in passages)
+
+
+def test_html_in_a_declared_legacy_charset_is_decoded(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="windows-1252"></head><body><p>Caf\xe9 prices rose in Paris.</p></body></html>'
+    (tmp_path / "old.htm").write_bytes(page.encode("cp1252"))
+    doc = read_document(tmp_path / "old.htm", tmp_path)
+    assert doc is not None and "Café prices rose in Paris." in doc.text
+
+
+def test_html_that_cannot_be_decoded_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "bad.html").write_bytes("<p>Caf\xe9 cr\xe8me.</p>".encode("latin-1"))
+    with caplog.at_level(logging.WARNING):
+        assert read_document(tmp_path / "bad.html", tmp_path) is None
+    assert "bad.html" in caplog.text and "UTF-8" in caplog.text
+
+
+def test_pdf_text_is_reflowed_per_page_and_spans_carry_the_page(tmp_path: Path) -> None:
+    (tmp_path / "report.pdf").write_bytes(make_pdf(REPORT))
+    doc = read_document(tmp_path / "report.pdf", tmp_path)
+    assert doc is not None and len(doc.pages) == 3
+    # A sentence printed over two lines is one line again; running head and page numbers are gone.
+    assert "in any quarter before, its chief executive said." in doc.text
+    assert "Quarterly report" not in doc.text
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    page_of = {p.text.split()[1]: p.span.page for p in passages}
+    assert page_of == {"company": 1, "fell": 1, "expect": 2, "board": 3}
+
+
+def test_broken_or_textless_pdf_is_skipped_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a PDF")
+    (tmp_path / "scan.pdf").write_bytes(make_pdf([[], []]))
+    with caplog.at_level(logging.WARNING):
+        assert read_document(tmp_path / "broken.pdf", tmp_path) is None
+        assert read_document(tmp_path / "scan.pdf", tmp_path) is None
+    assert "broken.pdf" in caplog.text and "scan.pdf" in caplog.text and "OCR" in caplog.text
+
+
+def test_mixed_corpus_is_indexed_and_answered_with_exact_quotes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "page.html").write_text(PAGE, encoding="utf-8")
+    (corpus / "report.pdf").write_bytes(make_pdf(REPORT))
+    (corpus / "notes.txt").write_text("The archive holds notes about widgets and payments.\n", encoding="utf-8")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    assert [p.name for p in list_files(corpus)] == ["notes.txt", "page.html", "report.pdf"]
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
+    embedder, stores = HashingEmbedder(), MemoryStores()
+    report = build_index(settings, embedder, progress=False, stores=stores)
+    assert report.files == 3 and report.skipped == ["image.png"]  # named, no longer silently ignored
+    assert "unsupported" in report.reasons["image.png"]
+    from qa.assistant import Assistant
+
+    bot = Assistant.open(settings=settings, embedder=embedder, stores=stores)
+    for question, source in [
+        ("Can WeChat Pay be used for transactions on Taobao and Tmall?", "page.html"),
+        ("Which dividend per share did the board approve in December?", "report.pdf"),
+    ]:
+        ans = bot.ask(question)
+        assert not ans.abstained and ans.citations, (question, ans.notice)
+        for c in ans.citations:
+            assert extract(str(corpus / c.source))[c.start : c.end] == c.quote
+        assert any(c.source == source for c in ans.citations)
+    assert not build_index(settings, embedder, progress=False, stores=stores).embedded  # hashes of the bytes
+
+
+def test_pdf_citations_carry_their_page(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.pdf").write_bytes(make_pdf(REPORT))
+    (corpus / "page.html").write_text(PAGE, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
+    embedder, stores = HashingEmbedder(), MemoryStores()
+    build_index(settings, embedder, progress=False, stores=stores)
+    from qa.assistant import Assistant
+
+    bot = Assistant.open(settings=settings, embedder=embedder, stores=stores)  # passages read back from the manifest
+    pdf = bot.ask("Which dividend per share did the board approve in December?").citations
+    assert pdf and {c.page for c in pdf if c.source == "report.pdf"} == {3}
+    assert pdf[0].to_dict()["page"] == pdf[0].page
+    html = bot.ask("Can WeChat Pay be used for transactions on Taobao and Tmall?").citations
+    assert html and all(c.page is None for c in html)

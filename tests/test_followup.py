@@ -1,0 +1,62 @@
+"""Follow-up rewriting without an LLM: the elided part is substituted, never appended or nested."""
+
+import pytest
+
+from qa.followup import condense_by_rule, looks_like_follow_up
+
+
+@pytest.mark.parametrize(
+    ("history", "follow_up", "standalone"),
+    [
+        # a name by a name, a phrase by the phrase with the same preposition
+        ("Can Visa cards be used at the Lisbon office?", "And Mastercard in the Porto office?",
+         "Can Mastercard cards be used in the Porto office?"),
+        ("Can Visa cards be used at the Lisbon office?", "And at the Porto office?",
+         "Can Visa cards be used at the Porto office?"),
+        ("Who maintains the Zorblat library?", "And Quuxly?", "Who maintains the Quuxly library?"),
+        # numbers and versions, command-line options
+        ("When was release 4.2 published?", "What about 4.3?", "When was release 4.3 published?"),
+        ("What does the --dry-run flag do?", "And --force?", "What does the --force flag do?"),
+        # a common noun phrase: the thing asked about, not the one in a prepositional phrase
+        ("What is the maximum size of an upload?", "And the minimum size?", "What is the minimum size of an upload?"),
+        ("When is the library closed?", "And what about the pool?", "When is the pool closed?"),
+        # a phrase the earlier question did not have is added to it
+        ("What is the default cache size?", "And for the test runner?", "What is the default cache size for the test runner?"),
+        # pronouns: the thing a "which X" question asked for, or the subject of a definition
+        ("Which river flows through the old town?", "How long is it?",
+         "How long is the river that flows through the old town?"),
+        ("What is Frobnitz?", "Is it free software?", "Is Frobnitz free software?"),
+        ("Which committee approved the budget?", "Who chairs it?", "Who chairs the committee that approved the budget?"),
+        ("Which bridge collapsed in the storm?", "When were its repairs finished?",
+         "When were the repairs of the bridge that collapsed in the storm finished?"),
+        # a complete question after a connective keeps its own words
+        ("How many seats does the hall have?", "And what does a ticket cost?", "What does a ticket cost?"),
+    ],
+)  # fmt: skip
+def test_follow_ups_become_standalone_questions(history: str, follow_up: str, standalone: str) -> None:
+    assert condense_by_rule(follow_up, [history]) == standalone
+
+
+def test_rewrites_never_nest_over_several_turns() -> None:
+    turns = ["Can Visa cards be used at the Lisbon office?"]
+    for follow_up in ["And Mastercard?", "And Amex?", "And at the Porto office?"]:
+        turns.append(condense_by_rule(follow_up, turns))
+    assert turns[1:] == [
+        "Can Mastercard cards be used at the Lisbon office?",
+        "Can Amex cards be used at the Lisbon office?",
+        "Can Amex cards be used at the Porto office?",
+    ]
+    assert all("(" not in t and t.count("?") == 1 for t in turns)
+
+
+def test_standalone_questions_are_left_alone() -> None:
+    history = ["Who maintains the Zorblat library?"]
+    question = "Which licence covers the documentation of the Quuxly project?"
+    assert not looks_like_follow_up(question)
+    assert condense_by_rule(question, history) == question
+    assert condense_by_rule("And Quuxly?", []) == "And Quuxly?"  # nothing to follow
+
+
+@pytest.mark.parametrize("question", ["And Quuxly?", "What about it?", "Is it free?", "Who chairs it now?"])
+def test_follow_ups_are_recognised(question: str) -> None:
+    assert looks_like_follow_up(question)
