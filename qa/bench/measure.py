@@ -139,7 +139,7 @@ def timed(module_args: Sequence[str]) -> tuple[float, float, str]:
 
 
 def qa_cmd(*args: str) -> list[str]:
-    return ["qa.cli", *args]
+    return ["qa", *args]
 
 
 def starter_cmd(*args: str) -> list[str]:
