@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from qa.ingest.outline import TextBuilder
+from qa.ingest.tabular import labelled
 from qa.types import Section
 
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
@@ -36,6 +37,9 @@ def _paragraph(out: TextBuilder, p: Any) -> None:
 
 
 def _table(out: TextBuilder, table: Any) -> None:
+    # Word marks no header cells the way HTML's <th> does: the first row is read as the header,
+    # as Word, LibreOffice and pandoc lay tables out, and the rows after it name their columns.
+    header: list[str] = []
     for row in table.rows:
         cells: list[str] = []
         for cell in row.cells:
@@ -43,7 +47,8 @@ def _table(out: TextBuilder, table: Any) -> None:
             if not cells or text != cells[-1]:  # a merged cell is reported once per column it spans
                 cells.append(text)
         if any(cells):
-            out.add("row", " | ".join(cells))
+            out.add("row", labelled(header, cells) if header else " | ".join(cells))
+            header = header or cells
 
 
 def parse_docx(data: bytes) -> tuple[str, tuple[Section, ...]]:

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from qa.ingest.outline import TextBuilder
+from qa.ingest.tabular import labelled
 from qa.types import Section
 
 _DROP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "nav", "form", "button",
@@ -117,12 +118,18 @@ class _Walker:
     def _table(self, table: Any) -> None:
         for cap in table.iterfind("caption"):
             self.out.add("caption", _SPACE.sub(" ", cap.text_content()).strip())
+        header: list[str] = []
         for tr in table.iter("tr"):
             if tr.getparent() is not None and _owner_table(tr) is not table:
                 continue  # a nested table's rows are read as text of its cell
-            cells = [_SPACE.sub(" ", c.text_content()).strip() for c in tr if c.tag in ("td", "th")]
+            cols = [c for c in tr if c.tag in ("td", "th")]
+            cells = [_SPACE.sub(" ", c.text_content()).strip() for c in cols]
+            heading_row = bool(cols) and (all(c.tag == "th" for c in cols) or tr.getparent().tag == "thead")
+            if heading_row:
+                header = cells
             if any(cells):
-                self.out.add("row", " | ".join(cells))
+                # Body rows read with their column names: the extracted text is ours to word.
+                self.out.add("row", " | ".join(cells) if heading_row or not header else labelled(header, cells))
 
 
 def _owner_table(tr: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 from qa.ingest.inline import html_plain, markdown_parser, markdown_plain
 from qa.ingest.outline import Outline, line_starts, trim
+from qa.ingest.tabular import labelled
 from qa.types import Section
 
 # Where a block's text starts after its markers: list bullets/numbers and blockquote ">".
@@ -39,6 +40,7 @@ def parse_markdown(text: str) -> tuple[Section, ...]:
     tokens = markdown_parser().parse(_blank_front_matter(text))
     lines = _Lines(text)
     out = Outline()
+    header: list[str] = []  # the current table's column names
     depth = 0  # inside list items
     i = 0
     while i < len(tokens):
@@ -58,7 +60,7 @@ def parse_markdown(text: str) -> tuple[Section, ...]:
         elif tok.type in ("fence", "code_block") and tok.map:
             _code(out, lines, tok)
         elif tok.type == "tr_open" and tok.map:
-            i = _row(out, lines, tokens, i)
+            i = _row(out, lines, tokens, i, header)
         elif tok.type == "html_block" and tok.map:
             start, end = lines.span(*tok.map)
             plain = html_plain(text[start:end])
@@ -79,15 +81,25 @@ def _code(out: Outline, lines: _Lines, tok: Any) -> None:
         out.block("code", *lines.span(first, last))
 
 
-def _row(out: Outline, lines: _Lines, tokens: list[Any], i: int) -> int:
-    """Add one table row as a block whose plain form is ``cell | cell``; return the tr_close index."""
+def _row(out: Outline, lines: _Lines, tokens: list[Any], i: int, header: list[str]) -> int:
+    """Add one table row as a block; return the tr_close index.
+
+    The header row reads ``cell | cell`` and fills ``header``; a body row reads with its column
+    names (``labelled``). The span is the row's line in the file either way.
+    """
     cells: list[str] = []
+    heading_row = False
     first, last = tokens[i].map
     j = i + 1
     while j < len(tokens) and tokens[j].type != "tr_close":
+        if tokens[j].type == "th_open":
+            heading_row = True
         if tokens[j].type == "inline":
             cells.append(markdown_plain(tokens[j].content) or tokens[j].content.strip())
         j += 1
+    if heading_row:
+        header[:] = cells
     if any(cells):
-        out.block("row", *lines.span(first, last), " | ".join(cells))
+        plain = " | ".join(cells) if heading_row else labelled(header, cells)
+        out.block("row", *lines.span(first, last), plain)
     return j

@@ -45,10 +45,23 @@ def parse_csv(text: str) -> tuple[Section, ...]:
         if header is None:
             header = [" ".join(h.split()) for h in row]
             continue
-        pairs = [
-            f"{header[i] if i < len(header) and header[i] else f'column {i + 1}'}: {' '.join(v.split())}"
-            for i, v in enumerate(row)
-            if v.strip()
-        ]
-        out.block("row", a, b, "; ".join(pairs))
+        out.block("row", a, b, labelled(header, row, "; ", numbered=True))
     return out.sections()
+
+
+def labelled(header: list[str], cells: list[str], sep: str = " | ", numbered: bool = False) -> str:
+    """Return a row read with its column names: "Dataset: nfcorpus | BM25S: 1196.16".
+
+    A row passage often sits far from its table's header (a long table is split), and a cell
+    alone ("1196.16") says nothing about what it measures; with the column name beside it the
+    row is embedded, BM25-indexed and scored as the statement it is. Empty cells are left out;
+    a cell without a column name stands alone (or is "column N" when ``numbered``, as in CSV).
+    """
+    parts = []
+    for i, value in enumerate(cells):
+        value = " ".join(value.split())
+        if not value:
+            continue
+        name = header[i] if i < len(header) and header[i] else (f"column {i + 1}" if numbered else "")
+        parts.append(f"{name}: {value}" if name and name != value else value)
+    return sep.join(parts)
