@@ -103,6 +103,7 @@ def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
     levels = _Levels()
     runs = _runs(lines)
     code_next = False  # the previous run introduced a literal block ("::" or a code directive)
+    table = _Table()
     for n, run in enumerate(runs):
         run = _strip_headings(run, out, levels, alone=len(run) == 1, last=n == len(runs) - 1)
         if not run:
@@ -119,8 +120,67 @@ def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
         code_next = run[-1].text.rstrip().endswith("::") or (
             not rst and run[-1].text.rstrip().endswith(":") and _looks_like_code_follows(runs, n)
         )
-        _blocks(run, out, width)
+        table.see(run, runs[n + 1] if n + 1 < len(runs) else None)
+        _blocks(run, out, width, table)
     return out.sections()
+
+
+class _Table:
+    """The column names of the column-aligned table being read, found by position.
+
+    A plain-text table's header is its first line (with the lines under it when the header is
+    a run of its own, as in "GPL-" over "compatible?"); a body cell belongs to the column whose
+    header starts at or before the cell's first character. Rows then read "Owner: CNRI", as
+    CSV, Markdown and HTML rows do, however far a row passage sits from the header.
+    """
+
+    def __init__(self) -> None:
+        self.columns: list[tuple[int, str]] = []  # (start column, name), left to right
+        self.header_lines: set[int] = set()  # offsets of the lines that are the header
+        self.inside = False
+
+    def see(self, run: list[_Line], following: list[_Line] | None) -> None:
+        if not _is_column_table(run) or any(_GRID_ROW.match(ln.text) for ln in run):
+            self.inside = False
+            return
+        if self.inside:
+            return  # a later run of the same table: its rows use the header already read
+        self.inside = True
+        own_run = following is not None and len(run) <= 3 and _is_column_table(following)
+        header = run if own_run else run[:1]
+        self.header_lines = {ln.start for ln in header}
+        self.columns = [(col, name) for col, name in _cells(header[0].text)]
+        for line in header[1:]:
+            for col, name in _cells(line.text):
+                i = self.column(col)
+                if i is not None:
+                    start, before = self.columns[i]
+                    self.columns[i] = (start, f"{before} {name}" if not before.endswith("-") else before + name)
+
+    def column(self, col: int) -> int | None:
+        found = None
+        for i, (start, _) in enumerate(self.columns):
+            if start <= col + 1:
+                found = i
+        return found
+
+    def row(self, line: _Line) -> str:
+        cells = _cells(line.text)
+        if not self.inside or not self.columns or line.start in self.header_lines:
+            return " | ".join(text for _, text in cells)
+        parts = []
+        for col, text in cells:
+            i = self.column(col)
+            name = self.columns[i][1] if i is not None else ""
+            parts.append(f"{name}: {text}" if name and name != text else text)
+        return " | ".join(parts)
+
+
+def _cells(text: str) -> list[tuple[int, str]]:
+    """Return (start column, text) of each cell of a column-aligned line (cells apart by 2+ spaces or |)."""
+    return [
+        (m.start(), m.group(0).strip()) for m in re.finditer(r"[^|\s](?:[^|]*?[^|\s])??(?=\s{2,}|\s*\||\s*$)", text)
+    ]
 
 
 def _looks_like_code_follows(runs: list[list[_Line]], n: int) -> bool:
@@ -197,14 +257,13 @@ def _directives(run: list[_Line]) -> tuple[list[_Line], bool]:
     return rest, code
 
 
-def _blocks(run: list[_Line], out: Outline, width: int) -> None:
+def _blocks(run: list[_Line], out: Outline, width: int, table: _Table) -> None:
     """Add the blocks of one run of lines: table rows, list items, then paragraphs."""
     if any(_GRID_ROW.match(ln.text) or _GRID_BORDER.match(ln.text) for ln in run) or _is_column_table(run):
         for ln in run:
             if _GRID_BORDER.match(ln.text) or _SIMPLE_BORDER.match(ln.text) or _UNDERLINE.match(ln.text):
                 continue
-            cells = [c.strip() for c in re.split(r"\||[ \t]{2,}", ln.text.strip().strip("|"))]
-            out.block("row", ln.start + ln.indent, ln.end, " | ".join(c for c in cells if c))
+            out.block("row", ln.start + ln.indent, ln.end, table.row(ln))
         return
     current: list[_Line] = []
 

@@ -138,3 +138,22 @@ def test_a_sentence_is_never_cut_inside_a_link() -> None:
         "Two variants exist (see Lund et al. 2031).",
         "The first is older.",
     ]
+
+
+def test_a_plain_text_table_reads_its_rows_with_the_column_names_above_them() -> None:
+    from qa.ingest.plaintext import parse_plaintext
+
+    text = (
+        "The ferries run all summer.\n\n"
+        "    Route          Leaves      Crossing\n"
+        "                   from        time\n\n"
+        "    North loop     Quay 2      40 min\n"
+        "    Island hop                 15 min\n"
+    )
+    rows = [b for s in parse_plaintext(text) for b in s.blocks if b.kind == "row"]
+    plain = [b.plain or text[b.start : b.end] for b in rows]
+    assert plain[-2:] == [
+        "Route: North loop | Leaves from: Quay 2 | Crossing time: 40 min",
+        "Route: Island hop | Crossing time: 15 min",  # an empty cell: the next value keeps its own column
+    ]
+    assert text[rows[-1].start : rows[-1].end] == "Island hop                 15 min"  # the span is the line
