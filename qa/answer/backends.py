@@ -10,7 +10,7 @@ import threading
 import time
 
 from qa.answer.llm import ChatModel, OllamaChat, OpenAIChat
-from qa.config import Settings
+from qa.config import LLM_BACKENDS, Settings
 
 PROBE_TTL = 15.0  # seconds a probe result is reused: starting Ollama is noticed within this
 
@@ -36,7 +36,7 @@ class Backends:
         choice = self.settings.llm
         if choice == "extractive":
             return None, None
-        if choice in ("ollama", "openai", "llamacpp"):
+        if choice in LLM_BACKENDS:
             return self._chat(choice), None  # asked for explicitly: failures fall back per answer
         with self._lock:
             checked, found = self._probe
