@@ -102,6 +102,7 @@ def fit_prompt(
     raise LLMError(
         f"the model's context ({context_window} tokens) is too small for the question and one passage",
         "set QA_NUM_CTX higher (2048 or more)",
+        kind="unusable",
     )
 
 

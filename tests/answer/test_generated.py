@@ -147,7 +147,7 @@ def test_llamacpp_not_installed_falls_back_with_the_install_command(
     from qa.answer.llm import LLMError
 
     def missing() -> None:
-        raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT)
+        raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT, kind="unusable")
 
     monkeypatch.setattr(llamacpp, "_import_llama", missing)
     gguf = tmp_path / "m.gguf"
