@@ -6,8 +6,7 @@ loopback fakes in tests/fakes/llm_servers.py; nothing is patched.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,14 +40,6 @@ def failure(chat: OllamaChat | OpenAIChat) -> tuple[LLMError, str]:
         for piece in chat.stream(MESSAGES):
             shown.append(piece)
     return caught.value, "".join(shown)
-
-
-@pytest.fixture
-def closed_port() -> Iterator[str]:
-    """A loopback address where nothing listens: bound (so no one else takes it) but not listening."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 BACKENDS = ["ollama", "openai"]

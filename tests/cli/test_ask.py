@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -48,14 +46,6 @@ draft = ExtractiveAnswerer(emb).answer(question, emb.embed([question])[0], hits,
 assert not draft.abstained and "WeChat Pay" in draft.text, draft
 print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split(".")[0] == "llama_index")))
 """
-
-
-@pytest.fixture
-def closed_port() -> Iterator[str]:
-    """A loopback address where nothing listens (bound, so nothing else takes it, but not listening)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def test_the_answer_path_without_a_model_imports_no_llamaindex(closed_port: str) -> None:
