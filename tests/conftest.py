@@ -50,6 +50,14 @@ def stores() -> MemoryStores:
 
 
 @pytest.fixture
+def closed_port() -> Iterator[str]:
+    """A loopback URL where nothing listens: the port is bound (so nothing else takes it), never listened on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+@pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """A writable copy of the seeds corpus."""
     dest = tmp_path / "corpus"

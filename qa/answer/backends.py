@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 import time
 
-from qa.answer.llm import ChatModel, OllamaChat, OpenAIChat
-from qa.config import Settings
+from qa.answer.llm import ChatModel, OllamaChat, OpenAIChat, http_failure
+from qa.config import LLM_BACKENDS, Settings
 
 PROBE_TTL = 15.0  # seconds a probe result is reused: starting Ollama is noticed within this
 
@@ -36,7 +36,7 @@ class Backends:
         choice = self.settings.llm
         if choice == "extractive":
             return None, None
-        if choice in ("ollama", "openai", "llamacpp"):
+        if choice in LLM_BACKENDS:
             return self._chat(choice), None  # asked for explicitly: failures fall back per answer
         with self._lock:
             checked, found = self._probe
@@ -96,13 +96,22 @@ def probe(settings: Settings, backend: str, timeout: float = 2.0) -> str | None:
         )
         models.raise_for_status()
         return None
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a reply that is not JSON
+        kind, _ = http_failure(exc) or ("server_error", "")
+        name = f"HTTP {exc.response.status_code}" if isinstance(exc, httpx.HTTPStatusError) else type(exc).__name__
         if backend == "ollama":
-            return (
-                f"Ollama not reachable at {settings.ollama_host} ({type(exc).__name__}): "
-                f"start it, then `ollama pull {settings.ollama_model}`"
-            )
-        return f"OpenAI-compatible server not reachable at {settings.openai_base_url} ({type(exc).__name__})"
+            where, fix = settings.ollama_host, f"start it, then `ollama pull {settings.ollama_model}`"
+            if kind == "unreachable":
+                return f"Ollama not reachable at {where} ({name}): {fix}"
+            if kind == "timeout":
+                return f"Ollama at {where} did not answer within {timeout:g} s ({name}): try again"
+            return f"the server at {where} does not answer as Ollama does ({name}): check QA_OLLAMA_HOST and its log"
+        where = settings.openai_base_url
+        if kind == "unreachable":
+            return f"OpenAI-compatible server not reachable at {where} ({name})"
+        if kind == "timeout":
+            return f"the OpenAI-compatible server at {where} did not answer within {timeout:g} s ({name})"
+        return f"the server at {where} does not answer as an OpenAI-compatible server does ({name})"
 
 
 def make_chat(settings: Settings, backend: str) -> ChatModel:

@@ -12,12 +12,11 @@ from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.errors import ConfigError
 from qa.text import STOPWORDS, display, normalize, words
-from qa.types import Citation, Hit, Passage, Sentence
+from qa.types import ABSTAIN_TEXT, Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
     from qa.embed.model import Embedder
 
-ABSTAIN_TEXT = "The documents do not contain the answer to this question."
 # The similarity floor is dropped (the scorer's cosine features cover it); the others refuse what a
 # few retrieved sentences cannot show (README "Answer selection and abstention"). Measured on the seeds
 # only so far: a held-out-pool ablation of each rule is still to do.

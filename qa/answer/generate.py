@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 from qa.answer.citations import cite
 from qa.answer.extractive import Draft
-from qa.answer.prompt import NOT_FOUND
 from qa.answer.refusal import is_not_found
 from qa.answer.verify import parse_claims, strip_invalid_markers, verify_claims
-from qa.types import Citation, Hit, Sentence
+from qa.types import ABSTAIN_TEXT, Citation, Hit, Sentence
 
 if TYPE_CHECKING:
     from qa.embed.model import Embedder
@@ -34,7 +33,7 @@ def finalize(text: str, hits: Sequence[Hit], embedder: Embedder) -> Draft:
     that best match the claims citing it, and is ``supported`` only if every such claim is.
     """
     if is_not_found(text):
-        return Draft(NOT_FOUND, (), True, "the model found no answer in the retrieved passages")
+        return Draft(ABSTAIN_TEXT, (), True, "the model found no answer in the retrieved passages")
     text, dropped = strip_invalid_markers(text.strip(), range(1, len(hits) + 1))
     claims = parse_claims(text)
     passages = [h.passage for h in hits]

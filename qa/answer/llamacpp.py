@@ -7,7 +7,8 @@ would get a prompt it was not trained on; ``create_chat_completion`` applies the
 template and streams token by token. The wrapper also downloads a default model from the
 internet when no path is given, which this product must never do.
 
-Error translation for llama.cpp lives here, by type, as for the HTTP clients in ``llm.py``.
+Error translation for llama.cpp lives here, by type, as for the HTTP clients in ``llm.py``: a
+missing file is ``model_missing``, a crash or a failed load ``unusable``.
 
 A model is first run once in a child process (``smoke_test``): a llama.cpp build can crash
 outright on some CPUs (its AMX kernels segfault on the Xeons this was developed on, as
@@ -66,18 +67,20 @@ def gguf_problem(settings: Settings) -> LLMError | None:
 
 def _gguf_path(settings: Settings) -> Path:
     if not settings.gguf:
-        raise LLMError("no GGUF model is configured", "set QA_GGUF to the path of a .gguf file")
+        raise LLMError("no GGUF model is configured", "set QA_GGUF to the path of a .gguf file", kind="model_missing")
     path = Path(settings.gguf).expanduser()
     if not path.is_file():
-        raise LLMError(f"no GGUF file at {path}", "check the path in QA_GGUF")
+        raise LLMError(f"no GGUF file at {path}", "check the path in QA_GGUF", kind="model_missing")
     try:
         with path.open("rb") as f:
             magic = f.read(4)
     except OSError as exc:
-        raise LLMError(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from exc
+        raise LLMError(f"cannot read {path}: {exc.strerror}", "check the file's permissions", kind="unusable") from exc
     if magic != b"GGUF":
         raise LLMError(
-            f"{path} is not a GGUF file", "point QA_GGUF at a .gguf model (llama.cpp's convert_hf_to_gguf.py makes one)"
+            f"{path} is not a GGUF file",
+            "point QA_GGUF at a .gguf model (llama.cpp's convert_hf_to_gguf.py makes one)",
+            kind="unusable",
         )
     return path
 
@@ -99,19 +102,23 @@ def _run_smoke(path: Path, timeout: float) -> LLMError | None:
         )
     except subprocess.TimeoutExpired:
         return LLMError(
-            f"llama.cpp took over {timeout:.0f} s to load {path.name} and write 4 tokens", "try a smaller model"
+            f"llama.cpp took over {timeout:.0f} s to load {path.name} and write 4 tokens",
+            "try a smaller model",
+            kind="timeout",
         )
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name
         return LLMError(
             f"llama.cpp crashed ({name}) running {path.name} in a test process, so it is not run in this one",
             f"rebuild llama-cpp-python for a portable CPU target: {PORTABLE_BUILD}",
+            kind="unusable",
         )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         return LLMError(
             f"llama.cpp could not run {path.name}: {last[:200]}",
             "the file may be truncated (download it again) or need a newer llama-cpp-python",
+            kind="unusable",
         )
     return None
 
@@ -120,7 +127,7 @@ def _import_llama() -> Any:
     try:
         from llama_cpp import Llama
     except ImportError as exc:
-        raise LLMError("llama-cpp-python is not installed", INSTALL_HINT) from exc
+        raise LLMError("llama-cpp-python is not installed", INSTALL_HINT, kind="unusable") from exc
     return Llama
 
 
@@ -166,6 +173,7 @@ class LlamaCppChat:
             error = LLMError(
                 f"llama.cpp could not load {path.name} ({exc})",
                 "the file may be truncated (download it again) or need a newer llama-cpp-python",
+                kind="unusable",
             )
             self._failure = (key, error)
             raise error from exc
@@ -199,7 +207,9 @@ class LlamaCppChat:
                     if delta:
                         yield delta
             except (ValueError, RuntimeError) as exc:  # prompt over n_ctx, decode failure
-                raise LLMError(f"the model {self.model} failed while answering ({exc})", "see QA_NUM_CTX") from exc
+                raise LLMError(
+                    f"the model {self.model} failed while answering ({exc})", "see QA_NUM_CTX", kind="server_error"
+                ) from exc
 
     def complete(self, messages: Sequence[dict[str, str]]) -> str:
         return "".join(self.stream(messages))

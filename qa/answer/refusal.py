@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from qa.answer.prompt import NOT_FOUND
 from qa.answer.verify import parse_claims
 from qa.text import fold
+from qa.types import ABSTAIN_TEXT
 
 _WHERE = (
     r"(?:documents?|sources?|passages?|context|texts?|articles?|excerpts?|materials?"
@@ -72,7 +72,7 @@ def is_not_found(text: str) -> bool:
     by cited claims is an answer, to be checked like any other.
     """
     plain = _plain(text)
-    if NOT_FOUND.lower().rstrip(".") in plain.lower():
+    if ABSTAIN_TEXT.lower().rstrip(".") in plain.lower():
         return True
     claims = parse_claims(plain)
     refusals = [is_refusal_sentence(c.text) for c in claims]

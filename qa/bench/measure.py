@@ -420,16 +420,12 @@ def llamacpp(args: argparse.Namespace, seeds_index: Path, runs: int = 3) -> dict
     end = time.perf_counter()
     overheads = []
     for _ in range(runs):
-        answering = bot.stream(QUESTION)
-        try:
-            for item in answering:
-                if isinstance(item, str):
-                    shown = time.perf_counter()
-                    if timed_chat.first_piece_at is not None:
-                        overheads.append((shown - timed_chat.first_piece_at) * 1000)
-                    break
-        finally:
-            getattr(answering, "close", lambda: None)()  # stops the generation, frees the model for the next run
+        with bot.stream(QUESTION) as answering:  # closing stops the generation, frees the model for the next run
+            for _ in answering:
+                shown = time.perf_counter()
+                if timed_chat.first_piece_at is not None:
+                    overheads.append((shown - timed_chat.first_piece_at) * 1000)
+                break
     answer = bot.ask(QUESTION)
     return {
         "model": gguf.name,

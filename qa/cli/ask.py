@@ -25,18 +25,15 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant
     from qa.questions import clean_question
-    from qa.types import Answer
 
     settings = settings_from(args)
     clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
     assistant = Assistant.open(settings=settings)
-    answer: Answer | None = None
-    for item in assistant.stream(args.question, sources=args.sources):
-        if isinstance(item, Answer):
-            answer = item
-        elif not args.json:
-            print(item, end="", flush=True)
-    assert answer is not None
+    with assistant.stream(args.question, sources=args.sources) as stream:
+        for text in stream:
+            if not args.json:
+                print(text, end="", flush=True)
+        answer = stream.answer()
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -37,7 +37,6 @@ def run(args: argparse.Namespace, read: Callable[[str], str] = input) -> int:
     from qa.assistant import Assistant
     from qa.cli.common import settings_from
     from qa.errors import BadQuestionError
-    from qa.types import Answer
 
     assistant = Assistant.open(settings=settings_from(args))
     conversation = assistant.conversation()
@@ -62,11 +61,11 @@ def run(args: argparse.Namespace, read: Callable[[str], str] = input) -> int:
             continue
         try:
             print("qa> ", end="", flush=True)
-            for item in conversation.stream(question):
-                if isinstance(item, Answer):
-                    show_end(item, told)
-                else:
-                    print(item, end="", flush=True)
+            # Closed on the way out, so Ctrl-C mid-answer stops the model too.
+            with conversation.stream(question) as stream:
+                for text in stream:
+                    print(text, end="", flush=True)
+                show_end(stream.answer(), told)
         except BadQuestionError as exc:
             print(f"\n{exc}", file=sys.stderr)
         except KeyboardInterrupt:

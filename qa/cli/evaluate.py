@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from qa.cli.common import add_llm
+
 NAME = "eval"
 
 
@@ -37,9 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR", help="folder of documents (default: seeds)")
     p.add_argument("--index-dir", dest="index_dir", metavar="DIR", help="index folder (default: index)")
     p.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server (or QA_CHROMA_URL)")
-    from qa.config import LLM_CHOICES
-
-    p.add_argument("--llm", choices=LLM_CHOICES, help="answering backend (default: auto, or QA_LLM)")
+    add_llm(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--report", metavar="DIR", type=Path, help="also write an HTML report (index.html) into DIR")
     p.add_argument("--baseline", action="store_true", help="also run the LlamaIndex starter configuration")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,23 +75,27 @@ class ChatSession:
         yield Update(list(self.messages), sources.waiting_panel(question, self.turn), "")
         text = ""
         failure: BaseException
-        stream: Generator[str | Answer, None, None] = self.conversation.stream(question, sources=list(scope) or None)  # type: ignore[assignment]
+        stream = self.conversation.stream(question, sources=list(scope) or None)
         try:
-            for item in stream:
+            for piece in stream:
                 if self._epoch != epoch:
                     return  # "New conversation" was clicked meanwhile: this answer is no longer wanted
                 if self._stop == turn:
                     yield Update(list(self.messages))  # what stop() drew: the part shown, marked stopped
                     return
-                if isinstance(item, Answer):
-                    panel = self._finish(item, index)  # before copying the messages it rewrites
-                    yield Update(list(self.messages), panel)
-                    return
-                text += item
+                text += piece
                 self._streaming = (index, text, scope)
                 self.messages[index] = {"role": "assistant", "content": render.streaming_message(text, scope)}
                 yield Update(list(self.messages))
-            failure = RuntimeError("the answer ended without a result")
+            answer = stream.answer()
+            if self._epoch != epoch:
+                return
+            if self._stop == turn:  # pressed after the last piece: what was shown stays, marked stopped
+                yield Update(list(self.messages))
+                return
+            panel = self._finish(answer, index)  # before copying the messages it rewrites
+            yield Update(list(self.messages), panel)
+            return
         except QAError as exc:
             failure = exc
         except Exception as exc:  # a bug must not leave a half-drawn page or show a traceback

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from qa.types import Answer, Citation, Hit, Passage, Span
+from qa.types import ABSTAIN_TEXT, Answer, Citation, Hit, Passage, Span
 from qa.web.render import esc, lines_label, mode_badge
 
 NEAREST = 3  # passages shown when the documents do not answer
@@ -248,7 +248,7 @@ def sources_panel(answer: Answer, cards: Sequence[Card], turn: int, llm_setting:
         body = "".join(card_html(c) for c in cards)
     else:
         nearest = hit_cards(answer.hits, turn)
-        intro = "The documents do not answer this question." if answer.abstained else "This answer cites no passage."
+        intro = ABSTAIN_TEXT if answer.abstained else "This answer cites no passage."
         if nearest:
             intro += " The nearest passages, for you to judge:"
         body = f'<p class="qa-abstain">{intro}</p>' + "".join(card_html(c) for c in nearest)

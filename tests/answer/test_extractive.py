@@ -4,9 +4,9 @@ from collections.abc import Sequence
 
 from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import overlap, unknown_names
-from qa.answer.extractive import ABSTAIN_TEXT, ExtractiveAnswerer
+from qa.answer.extractive import ExtractiveAnswerer
 from qa.ingest.split import split_document
-from qa.types import Document, Hit
+from qa.types import ABSTAIN_TEXT, Document, Hit
 from tests.fakes.embedder import HashingEmbedder
 
 TEXT = (

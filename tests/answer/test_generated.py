@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qa.assistant import Assistant, collect
+from qa.assistant import Assistant
 from qa.config import Settings
 from qa.index.build import build_index
 from qa.types import Answer
@@ -36,8 +36,9 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryS
 def ask(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str) -> tuple[str, Answer]:
     s, stores = indexed
     bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
-    shown, answer = collect(bot.stream(question))
-    return "".join(shown), answer
+    stream = bot.stream(question)
+    shown = "".join(stream)
+    return shown, stream.answer()
 
 
 def citing(needle: str, text: str) -> Callable[[Sequence[dict[str, str]]], str]:
@@ -146,7 +147,7 @@ def test_llamacpp_not_installed_falls_back_with_the_install_command(
     from qa.answer.llm import LLMError
 
     def missing() -> None:
-        raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT)
+        raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT, kind="unusable")
 
     monkeypatch.setattr(llamacpp, "_import_llama", missing)
     gguf = tmp_path / "m.gguf"

@@ -46,15 +46,19 @@ def test_every_llm_flag_offers_the_one_list(command: list[str]) -> None:
 def test_file_checks_name_the_fix(tmp_path: Path, fake_gguf: Path) -> None:
     text = tmp_path / "notes.gguf"
     text.write_text("not a model")
-    cases = {None: "QA_GGUF", str(tmp_path / "missing.gguf"): "no GGUF file", str(text): "is not a GGUF file"}
-    for path, words in cases.items():
+    cases = {
+        None: ("QA_GGUF", "model_missing"),
+        str(tmp_path / "missing.gguf"): ("no GGUF file", "model_missing"),
+        str(text): ("is not a GGUF file", "unusable"),
+    }
+    for path, (words, kind) in cases.items():
         problem = llamacpp.gguf_problem(Settings(gguf=path))
-        assert problem is not None and words in str(problem) and problem.hint
+        assert problem is not None and words in str(problem) and problem.hint and problem.kind == kind
     assert llamacpp._gguf_path(Settings(gguf=str(fake_gguf))) == fake_gguf
 
 
 def not_installed() -> None:
-    raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT)
+    raise LLMError("llama-cpp-python is not installed", llamacpp.INSTALL_HINT, kind="unusable")
 
 
 def test_auto_tries_ollama_then_the_gguf_then_extractive(fake_gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:

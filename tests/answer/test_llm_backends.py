@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from qa.assistant import Assistant, collect
+from qa.assistant import Assistant
 from qa.config import Settings
 from qa.types import Answer
 from tests.fakes.llm_servers import OllamaServer, OpenAIServer, Reply
@@ -38,7 +38,8 @@ def bot(seeds_index: Settings, real_embedder: Any, **changes: Any) -> Assistant:
 
 
 def run(assistant: Assistant, question: str, history: list[str] | None = None) -> tuple[list[str], Answer]:
-    return collect(assistant.stream(question, history or []))
+    stream = assistant.stream(question, history or [])
+    return list(stream), stream.answer()
 
 
 def free_port() -> int:

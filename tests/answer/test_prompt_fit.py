@@ -38,4 +38,4 @@ def test_when_one_passage_is_too_long_it_is_cut_at_a_sentence() -> None:
 def test_a_context_too_small_for_anything_is_an_error_with_the_fix() -> None:
     with pytest.raises(LLMError) as info:
         fit_prompt(QUESTION, hits(), 64, 512, count)
-    assert "QA_NUM_CTX" in (info.value.hint or "")
+    assert "QA_NUM_CTX" in (info.value.hint or "") and info.value.kind == "unusable"

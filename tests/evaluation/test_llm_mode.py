@@ -13,23 +13,23 @@ from typing import Any
 import pytest
 
 from qa.config import Settings
+from qa.types import ABSTAIN_TEXT
 from tests.conftest import ROOT, SEEDS
 from tests.fakes.llm_servers import OllamaServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODEL = "qwen2.5:3b"
-NOT_FOUND = "The documents do not contain the answer to this question."
 
 
 def reply(messages: list[dict[str, Any]]) -> str:
     """Answer the WeChat Pay question from its source; refuse anything else, as the prompt asks."""
     user = messages[-1]["content"]
     if "wechat pay be used" not in user.lower():
-        return NOT_FOUND
+        return ABSTAIN_TEXT
     for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', user, re.S):
         if "cannot use wechat pay" in body.lower():
             return f"No. Users still cannot use WeChat Pay for transactions on Taobao [{n}]."
-    return NOT_FOUND
+    return ABSTAIN_TEXT
 
 
 def test_llm_answers_are_scored_and_the_mode_reported(seeds_index: Settings, tmp_path: Path) -> None:

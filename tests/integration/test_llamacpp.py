@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from qa.answer.llamacpp import smoke_test
-from qa.assistant import Assistant, collect
+from qa.assistant import Assistant
 from qa.bench.measure import smollm2_gguf
 from qa.config import Settings
 from qa.types import Answer
@@ -51,8 +51,9 @@ def gguf() -> Path:
 
 
 def run(bot: Assistant, question: str) -> tuple[str, Answer]:
-    shown, answer = collect(bot.stream(question))
-    return "".join(shown), answer
+    stream = bot.stream(question)
+    shown = "".join(stream)
+    return shown, stream.answer()
 
 
 def check(answer: Answer, shown: str, model: str, corpus: Path) -> None:
@@ -148,7 +149,9 @@ def test_llama_cpp_server_streams_through_the_openai_backend(
     models = httpx.get(f"{llama_server}/models", timeout=5, trust_env=False).json()
     assert [m["id"] for m in models["data"]] == ["smollm2"]
     bot = Assistant.open(settings=s, embedder=real_embedder)
-    pieces, ans = collect(bot.stream(WECHAT))
+    stream = bot.stream(WECHAT)
+    pieces = list(stream)
+    ans = stream.answer()
     assert len(pieces) > 2  # streamed token by token over real HTTP, not one block
     check(ans, "".join(pieces), "openai:smollm2", s.corpus_dir)
     assert not ans.abstained and "cannot use WeChat Pay" in ans.text

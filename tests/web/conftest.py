@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import AnswerStream, Assistant
 from qa.config import Settings
 from qa.types import Answer
 from qa.web import Server, serve
@@ -45,18 +45,19 @@ class SlowAssistant(Assistant):
     delay = 0.05
     intervals: list[tuple[float, float]]  # (start, end) of every answer streamed, for overlap checks
 
-    def stream(
-        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None) -> AnswerStream:
+        return AnswerStream(self._slowly(super().stream(question, history, sources)))
+
+    def _slowly(self, answering: AnswerStream) -> Generator[str, None, Answer]:
         started = time.monotonic()
-        for item in super().stream(question, history, sources):
-            if isinstance(item, str):
-                for word in re.findall(r"\S+\s*", item):
+        with answering:
+            for piece in answering:
+                for word in re.findall(r"\S+\s*", piece):
                     time.sleep(self.delay)
                     yield word
-            else:
-                self.__dict__.setdefault("intervals", []).append((started, time.monotonic()))
-                yield item
+            answer = answering.answer()
+        self.__dict__.setdefault("intervals", []).append((started, time.monotonic()))
+        return answer
 
 
 MakeAssistant = Callable[..., Assistant]

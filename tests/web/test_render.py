@@ -7,7 +7,7 @@ import re
 import pytest
 
 from qa.errors import BadQuestionError
-from qa.types import Answer, Citation, Hit, Passage, Sentence, Span
+from qa.types import ABSTAIN_TEXT, Answer, Citation, Hit, Passage, Sentence, Span
 from qa.web import corpus, render, sources
 from tests.web.html import elements, marked, tag_names, text_of
 
@@ -176,14 +176,14 @@ def test_abstention_says_so_and_shows_the_nearest_passages() -> None:
         Hit(passage(f"p{i}", f"Passage number {i}.", (f"f{i}.txt", 0, i, i)), 1 / (i + 1)) for i in range(1, 6)
     )
     ans = answer(
-        "The documents do not contain the answer to this question.",
+        ABSTAIN_TEXT,
         abstained=True,
         mode="extractive",
         hits=hits,
         notice="the documents never mention Mars",
     )
     panel, message = panel_and_message(ans, {})
-    assert "do not answer this question" in text_of(panel)
+    assert f"{ABSTAIN_TEXT} The nearest passages" in text_of(panel)  # the answer's own words
     assert [text_of(f"<p>{h.passage.text}</p>") in text_of(panel) for h in hits] == [True] * 3 + [False] * 2
     assert "f1.txt line 1" in text_of(panel) and not marked(panel)
     assert elements(message, "p", "qa-abstain") and "never mention Mars" in text_of(message)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 import pytest
 
-from qa.assistant import Assistant
+from qa.assistant import AnswerStream, Assistant
 from qa.types import Answer
 from qa.web.session import ChatSession
 from tests.web.conftest import MakeAssistant, SlowAssistant
@@ -85,9 +85,10 @@ def test_a_bad_question_is_explained_in_the_chat(make_assistant: MakeAssistant) 
 
 
 class BrokenAssistant(Assistant):
-    def stream(
-        self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[str] = (), sources: Sequence[str] | None = None) -> AnswerStream:
+        return AnswerStream(self._broken())
+
+    def _broken(self) -> Generator[str, None, Answer]:
         yield "Half an ans"
         raise KeyError("/srv/secret/index.json")
 

@@ -1,0 +1,118 @@
+"""The answer stream: text while it is written, the Answer at the end, stopped when closed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.config import Settings
+from qa.errors import BadQuestionError
+from qa.index.build import build_index
+from qa.types import Answer
+from tests.conftest import SEEDS
+from tests.fakes.chat import ScriptedChat
+from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.store import MemoryStores
+
+WECHAT = "Can WeChat Pay be used on Taobao?"
+SENTENCE = "Users still cannot use WeChat Pay for transactions on Taobao [{n}]. "
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryStores]:
+    s = Settings(corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("stream") / "index", llm="extractive")
+    stores = MemoryStores()
+    build_index(s, HashingEmbedder(), stores=stores, progress=False)
+    return s, stores
+
+
+def open_bot(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat | None = None) -> Assistant:
+    s, stores = indexed
+    return Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
+
+
+def citing(messages: Sequence[dict[str, str]]) -> str:
+    """The WeChat sentence, citing whichever source holds it in this prompt."""
+    for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', messages[-1]["content"], re.S):
+        if "cannot use wechat pay" in body.lower():
+            return SENTENCE.format(n=n)
+    return SENTENCE.format(n=9)
+
+
+def test_iterating_gives_text_then_answer_gives_the_answer(indexed: tuple[Settings, MemoryStores]) -> None:
+    stream = open_bot(indexed, ScriptedChat(citing)).stream(WECHAT)
+    pieces = list(stream)
+    assert len(pieces) > 3 and all(type(p) is str for p in pieces)
+    answer = stream.answer()
+    assert type(answer) is Answer and answer.mode == "fake:scripted"
+    assert "".join(pieces).strip() == answer.text and answer.citations[0].supported
+    # Read once: a second loop has nothing left, and the answer stays the same object.
+    assert list(stream) == [] and stream.answer() is answer
+
+
+def test_answer_reads_whatever_was_not_read(indexed: tuple[Settings, MemoryStores]) -> None:
+    chat = ScriptedChat(citing)
+    stream = open_bot(indexed, chat).stream(WECHAT)
+    first = next(stream)
+    answer = stream.answer()  # after one piece: the rest is read, the model runs to its end
+    assert answer.text.startswith(first.strip()) and "cannot use WeChat Pay" in answer.text
+    assert chat.pulled == len(re.findall(r"\s*\S+|\s+$", citing(chat.prompts[0])))
+
+
+def test_the_extractive_answer_streams_as_one_piece(indexed: tuple[Settings, MemoryStores]) -> None:
+    stream = open_bot(indexed).stream(WECHAT)
+    (text,) = list(stream)
+    answer = stream.answer()
+    assert answer.mode == "extractive" and text == answer.text and "cannot use WeChat Pay" in text
+
+
+def test_closing_stops_the_model(indexed: tuple[Settings, MemoryStores]) -> None:
+    chat = ScriptedChat(citing, endless=True)  # it would go on until the guard stops it
+    stream = open_bot(indexed, chat).stream(WECHAT)
+    for _ in range(3):
+        next(stream)
+    stream.close()
+    assert chat.closed and chat.pulled == 3  # no piece was generated after the close
+    assert list(stream) == []
+    with pytest.raises(RuntimeError, match="closed"):
+        stream.answer()
+
+
+def test_leaving_a_with_block_early_stops_the_model(indexed: tuple[Settings, MemoryStores]) -> None:
+    chat = ScriptedChat(citing, endless=True)
+    with open_bot(indexed, chat).stream(WECHAT) as stream:
+        for _ in stream:
+            break
+    assert chat.closed and chat.pulled == 1
+
+
+def test_nothing_runs_until_read_and_a_bad_question_raises_there(indexed: tuple[Settings, MemoryStores]) -> None:
+    chat = ScriptedChat(citing)
+    bot = open_bot(indexed, chat)
+    stream = bot.stream("   ")
+    assert chat.prompts == []
+    with pytest.raises(BadQuestionError):
+        next(stream)
+    with pytest.raises(RuntimeError):  # it failed: there is no answer to give
+        stream.answer()
+    with pytest.raises(BadQuestionError):
+        bot.ask("   ")
+
+
+def test_a_conversation_remembers_a_turn_only_when_its_answer_is_complete(
+    indexed: tuple[Settings, MemoryStores],
+) -> None:
+    chat = ScriptedChat(citing, endless=True)
+    conversation = open_bot(indexed, chat).conversation()
+    stopped = conversation.stream(WECHAT)
+    next(stopped)
+    stopped.close()
+    assert chat.closed and conversation.turns == []  # closing the conversation's stream reached the model
+
+    conversation = open_bot(indexed, ScriptedChat(citing)).conversation()
+    stream = conversation.stream(WECHAT)
+    pieces = list(stream)
+    assert conversation.turns == [WECHAT] and "".join(pieces).strip() == stream.answer().text
