@@ -5,8 +5,7 @@ A scripted in-process model stands in for the LLM (the real one is in tests/inte
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from qa.types import Answer
 from tests.conftest import SEEDS
 from tests.fakes.chat import ScriptedChat, pieces
 from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.replies import citing
 from tests.fakes.store import MemoryStores
 
 WECHAT = "Can WeChat Pay be used on Taobao?"
@@ -38,18 +38,6 @@ def ask(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat, question: st
     bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
     shown, answer = collect(bot.stream(question))
     return "".join(shown), answer
-
-
-def citing(needle: str, text: str) -> Callable[[Sequence[dict[str, str]]], str]:
-    """A reply that states ``text`` citing the source whose passage contains ``needle``."""
-
-    def reply(messages: Sequence[dict[str, str]]) -> str:
-        for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', messages[-1]["content"], re.S):
-            if needle.lower() in body.lower():
-                return text.format(n=n)
-        return text.format(n=9)
-
-    return reply
 
 
 def test_a_verified_answer_is_shown_as_the_models(indexed: Any) -> None:
