@@ -1,6 +1,6 @@
 """What the user gets from a generated answer: loops stopped, refusals recognised, unverified text never passed off.
 
-A scripted in-process model stands in for the LLM (the real one is in tests/integration/test_llamacpp.py).
+A scripted in-process model stands in for the LLM (the real one is in tests/answer/test_llamacpp_model.py).
 """
 
 from __future__ import annotations
