@@ -27,7 +27,7 @@ import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -174,35 +174,31 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 StartOllama = Callable[..., OllamaServer]
 StartOpenAI = Callable[..., OpenAIServer]
+Fake = TypeVar("Fake", OllamaServer, OpenAIServer)
+
+
+def started(kind: type[Fake]) -> Iterator[Callable[..., Fake]]:
+    """Yield a function starting fakes of ``kind`` with its keyword arguments; stop them all after."""
+    servers: list[Fake] = []
+
+    def start(**kwargs: Any) -> Fake:
+        server = kind(**kwargs)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @tiers.fixture("integration")
 def fake_ollama() -> Iterator[StartOllama]:
-    """Return a function starting a loopback Ollama fake (tests/fakes/llm_servers.py); all stop at the end."""
-    servers: list[OllamaServer] = []
-
-    def start(**kwargs: Any) -> OllamaServer:
-        server = OllamaServer(**kwargs)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    """Start loopback Ollama fakes (tests/fakes/llm_servers.py): ``fake_ollama(models=[...], responder=...)``."""
+    yield from started(OllamaServer)
 
 
 @tiers.fixture("integration")
 def fake_openai() -> Iterator[StartOpenAI]:
-    """Return a function starting a loopback OpenAI-compatible fake; all stop at the end."""
-    servers: list[OpenAIServer] = []
-
-    def start(**kwargs: Any) -> OpenAIServer:
-        server = OpenAIServer(**kwargs)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    """Start loopback OpenAI-compatible fakes, as ``fake_ollama`` does."""
+    yield from started(OpenAIServer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -28,14 +28,20 @@ def configured_here() -> Iterator[logging.Logger]:
         logging.addLevelName(number, name)
 
 
+def index_warning(message: str) -> Callable[[object], int]:
+    """A stand-in for ``qa index`` that logs one warning, as indexing a bad file does."""
+
+    def run(_args: object) -> int:
+        logging.getLogger("qa.index.build").warning(message)
+        return 0
+
+    return run
+
+
 def test_main_leaves_the_root_logger_as_the_caller_has_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def warns(_args: object) -> int:
-        logging.getLogger("qa.index.build").warning("2 files skipped")
-        return 0
-
-    monkeypatch.setattr(index_command, "run", warns)
+    monkeypatch.setattr(index_command, "run", index_warning("2 files skipped"))
     root = logging.getLogger()
     with caplog.at_level(logging.WARNING):
         before = (list(root.handlers), root.level)
@@ -48,11 +54,7 @@ def test_main_leaves_the_root_logger_as_the_caller_has_it(
 def test_console_shows_our_warnings_once_on_the_stderr_of_the_moment(
     configured_here: logging.Logger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def warns(_args: object) -> int:
-        logging.getLogger("qa.index.build").warning("one")
-        return 0
-
-    monkeypatch.setattr(index_command, "run", warns)
+    monkeypatch.setattr(index_command, "run", index_warning("one"))
     first, second = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stderr", first)
     for _ in range(2):  # a second console() in the same process must not print twice
