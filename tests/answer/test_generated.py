@@ -13,6 +13,7 @@ import pytest
 
 from qa.assistant import Assistant, collect
 from qa.config import Settings
+from qa.index import layout
 from qa.index.build import build_index
 from qa.types import Answer
 from tests.conftest import SEEDS
@@ -120,9 +121,15 @@ def test_the_token_cap_is_said(indexed: Any, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_nothing_is_written_outside_the_index(indexed: Any, tmp_path: Path) -> None:
-    # guards the module fixture: the stores are in memory, the index folder is the fixture's own
+    # Guards the module fixture: answering through it writes nothing where this test's environment
+    # points (QA_INDEX_DIR is tmp_path/index), and its vectors stay in memory (no Chroma folder).
     s, _ = indexed
-    assert not (tmp_path / "index").exists() and s.index_dir.exists()
+    _, ans = ask(
+        indexed, ScriptedChat(citing("cannot use WeChat Pay", "They cannot use WeChat Pay on Taobao [{n}].")), WECHAT
+    )
+    assert ans.citations and ans.citations[0].supported
+    assert not (tmp_path / "index").exists()
+    assert not layout.require_current(s.index_dir).chroma_path.exists()
 
 
 def test_llamacpp_not_installed_falls_back_with_the_install_command(
