@@ -1,25 +1,72 @@
-"""Shared fixtures: isolated settings, deterministic fakes, and the real seeds index."""
+"""Shared fixtures: isolated settings, deterministic fakes, the real seeds index, the fake LLM servers.
+
+Tiers. A test is ``integration`` when it loads the real embedding model or starts a server,
+and ``browser`` when it drives Chromium; nobody writes those marks by hand. The fixtures that
+do such things are declared with ``tiers.fixture("integration")`` (``real_embedder`` and
+everything built on it, ``launch`` for the web page, the fake Ollama/OpenAI servers,
+``chroma_url``, ``llama_server``, ...), and ``pytest_collection_modifyitems`` below marks every
+test whose fixture closure holds one. ``-m "not integration and not browser and not slow"`` is
+then the unit tier.
+
+Which check keeps the unit tier honest: an autouse guard (tests/tiers.py) fails any test
+without the integration marker that imports torch, sentence-transformers or transformers, or
+constructs a SentenceTransformer, in this process or in a Python it starts. It watches rather
+than blocks, so libraries probing whether torch is installed keep working and a test cannot
+mistake a blocked import for the error it expected. It runs in every run, not only in a
+unit-tier run, so a full run also catches an unmarked test that loads the model after an
+integration test already imported torch. A test run with the model path poisoned was the
+alternative; it would only catch loads of the default model, and only when that run is made.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from qa.config import Settings
+from tests import tiers
 from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.llm_servers import OllamaServer, OpenAIServer
 from tests.fakes.store import MemoryStores
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 GOLDEN = ROOT / "tests" / "golden" / "seeds.jsonl"
 SHARED = ROOT.parent / "shared"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tiers.mark(items)
+
+
+@pytest.fixture(autouse=True)
+def unit_tier_guard(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test without the integration marker must not load the real embedding model (tests/tiers.py)."""
+    yield from tiers.guard_unit_tier(request, tmp_path, monkeypatch)
+
+
+def root_logging() -> tuple[list[logging.Handler], int]:
+    """The root logger's handlers, but pytest's (added and removed around each phase), and its level."""
+    root = logging.getLogger()
+    return [h for h in root.handlers if not type(h).__module__.startswith("_pytest.")], root.level
+
+
+@pytest.fixture(autouse=True)
+def root_logger_left_alone() -> Iterator[None]:
+    """A test leaves the root logger as it found it: a handler left behind writes into the next tests'
+    streams, and into closed ones ("Logging error ... I/O operation on closed file")."""
+    before = root_logging()
+    yield
+    if root_logging() != before:
+        pytest.fail(f"the test changed the root logger: {before} -> {root_logging()}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -70,11 +117,16 @@ def settings(tmp_path: Path, corpus: Path) -> Settings:
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="extractive")
 
 
-@pytest.fixture(scope="session")
+@tiers.fixture("integration", scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
     from qa.embed.model import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+@tiers.fixture("integration")
+def loads_real_model() -> None:
+    """For a test whose code under test loads the real model itself (a script, a fresh embedder, a child process)."""
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +178,35 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return attempts
+
+
+StartOllama = Callable[..., OllamaServer]
+StartOpenAI = Callable[..., OpenAIServer]
+Fake = TypeVar("Fake", OllamaServer, OpenAIServer)
+
+
+def started(kind: type[Fake]) -> Iterator[Callable[..., Fake]]:
+    """Yield a function starting fakes of ``kind`` with its keyword arguments; stop them all after."""
+    servers: list[Fake] = []
+
+    def start(**kwargs: Any) -> Fake:
+        server = kind(**kwargs)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@tiers.fixture("integration")
+def fake_ollama() -> Iterator[StartOllama]:
+    """Start loopback Ollama fakes (tests/fakes/llm_servers.py): ``fake_ollama(models=[...], responder=...)``."""
+    yield from started(OllamaServer)
+
+
+@tiers.fixture("integration")
+def fake_openai() -> Iterator[StartOpenAI]:
+    """Start loopback OpenAI-compatible fakes, as ``fake_ollama`` does."""
+    yield from started(OpenAIServer)

@@ -27,6 +27,11 @@ def make_pdf(pages: list[list[str]]) -> bytes:
             f"/Contents {5 + 2 * i} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    return assemble(objects)
+
+
+def assemble(objects: list[bytes]) -> bytes:
+    """Return a PDF file of ``objects`` (numbered from 1; object 1 is the catalog) with its xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

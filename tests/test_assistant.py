@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import pytest
 
@@ -13,6 +12,7 @@ from qa.errors import BadQuestionError
 from qa.index.build import build_index
 from qa.types import Answer
 from tests.conftest import SEEDS
+from tests.fakes import replies
 from tests.fakes.chat import ScriptedChat
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
@@ -34,12 +34,8 @@ def open_bot(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat | None =
     return Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
 
 
-def citing(messages: Sequence[dict[str, str]]) -> str:
-    """The WeChat sentence, citing whichever source holds it in this prompt."""
-    for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', messages[-1]["content"], re.S):
-        if "cannot use wechat pay" in body.lower():
-            return SENTENCE.format(n=n)
-    return SENTENCE.format(n=9)
+# The WeChat sentence, citing whichever source holds it (an invalid [9] when none does).
+citing = replies.citing("cannot use wechat pay", SENTENCE, otherwise=SENTENCE.format(n=9))
 
 
 def test_iterating_gives_text_then_answer_gives_the_answer(indexed: tuple[Settings, MemoryStores]) -> None:

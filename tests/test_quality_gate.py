@@ -19,8 +19,6 @@ from qa.evaluation.runner import MIN_TOP_K, run
 from qa.evaluation.thresholds import GATES, Threshold, lookup
 from tests.conftest import GOLDEN
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
 DOCS = GOLDEN.parent / "docs"
 
 # Floors not met when measured on 2026-12-01 (`qa eval --llm extractive`, answer-scorer-v1).
@@ -59,7 +57,8 @@ def _evaluate(assistant: Any, golden: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def evaluations(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+def evaluations(request: pytest.FixtureRequest, real_embedder: Any) -> dict[str, dict[str, Any]]:
+    # real_embedder is named, not only fetched below, so that the tests using this are integration tests.
     cache: dict[str, dict[str, Any]] = {}
 
     def get(name: str) -> dict[str, Any]:
@@ -83,6 +82,7 @@ def _params() -> list[Any]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(GATES))
 def test_the_whole_set_was_answered_extractively(evaluations: Any, name: str) -> None:
     got = evaluations(name)
@@ -90,6 +90,7 @@ def test_the_whole_set_was_answered_extractively(evaluations: Any, name: str) ->
     assert got["report"]["n"] == got["n"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "threshold"), _params())
 def test_metric_meets_its_threshold(evaluations: Any, name: str, threshold: Threshold) -> None:
     actual = lookup(evaluations(name)["report"], threshold.metric)

@@ -17,6 +17,12 @@ def test_cl100k_is_loaded_from_the_bundled_file_without_leaving_the_environment_
     assert os.environ.get("TIKTOKEN_CACHE_DIR") == before
 
 
+def test_the_token_counter_is_a_real_tokenizer() -> None:
+    counter = tokens.token_counter()
+    assert counter.count("hello world") == 2
+    assert counter.count("Tokenization of uncommonwordsxyz") > 4  # word pieces, not words
+
+
 def test_without_cl100k_the_minilm_wordpiece_tokenizer_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "cl100k_encoder", lambda: None)
     counter = tokens.token_counter()

@@ -10,8 +10,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 POOL = ROOT.parent / "shared" / "benchmarks" / "squad2-pool.json"
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
 
 def _script():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("train_scorer", ROOT / "scripts" / "train_scorer.py")
@@ -22,8 +20,9 @@ def _script():  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not POOL.is_file(), reason="the SQuAD pool is not beside the checkout")
-def test_training_on_a_slice_twice_writes_the_same_model(tmp_path: Path) -> None:
+def test_training_on_a_slice_twice_writes_the_same_model(tmp_path: Path, loads_real_model: None) -> None:
     train = _script()
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     assert train.main(["--limit", "2", "--work", str(tmp_path / "work"), "--out", str(first)]) == 0

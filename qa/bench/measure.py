@@ -305,36 +305,20 @@ def reindex(args: argparse.Namespace, corpus: Path, index_dir: Path) -> dict[str
 
 
 def webapp(args: argparse.Namespace, seeds_index: Path, timeout: float = 180.0) -> dict[str, Any]:
-    """Start ``python app.py``, ask one question through gradio_client, read the peak memory (VmHWM)."""
-    import socket
+    """Start ``python -m qa serve``, ask one question through gradio_client, read the peak memory (VmHWM)."""
+    from qa.bench.servers import free_port, listening, serving
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     extra = {"QA_PORT": str(port), "QA_INDEX_DIR": str(seeds_index), "QA_CORPUS_DIR": str(args.corpus),
              "QA_LLM": "extractive", "NO_PROXY": "127.0.0.1,localhost"}  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "qa", "serve"], env=env() | extra,
-                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-        try:
-            while not _listening(port):
-                if proc.poll() is not None or time.perf_counter() - t0 > timeout:
-                    log.seek(0)
-                    raise RuntimeError(f"app.py did not start: {log.read().decode(errors='replace')[-400:]}")
-                time.sleep(0.2)
-            ready_s = time.perf_counter() - t0
-            reply = _ask_web(f"http://127.0.0.1:{port}/")
-            status = Path(f"/proc/{proc.pid}/status").read_text()
-            peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-            return {"ready_s": ready_s, "peak_mb": peak / 1024, "answered": "WeChat Pay" in reply}
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    t0 = time.perf_counter()
+    command = [sys.executable, "-m", "qa", "serve"]
+    with serving(command, lambda: listening(port), "the web app", env() | extra, timeout) as proc:
+        ready_s = time.perf_counter() - t0
+        reply = _ask_web(f"http://127.0.0.1:{port}/")
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return {"ready_s": ready_s, "peak_mb": peak / 1024, "answered": "WeChat Pay" in reply}
 
 
 def find_gguf(given: Path | None) -> Path | None:
@@ -442,14 +426,6 @@ def llamacpp(args: argparse.Namespace, seeds_index: Path, runs: int = 3) -> dict
         "model_text": "".join(text)[:300],
         "answer_mode": answer.mode,
     }
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _ask_web(url: str) -> str:

@@ -34,7 +34,6 @@ def test_picks_the_sentence_that_answers_and_cites_its_exact_span() -> None:
     assert "twelve euros" in draft.text
     c = draft.citations[0]
     assert TEXT[c.start : c.end] == c.quote == "Tickets cost twelve euros for adults."
-    assert draft.text.endswith("[1]") or "[1]" in draft.text
     assert all(f"[{c.n}]" in draft.text for c in draft.citations)
 
 

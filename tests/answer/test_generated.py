@@ -1,12 +1,11 @@
 """What the user gets from a generated answer: loops stopped, refusals recognised, unverified text never passed off.
 
-A scripted in-process model stands in for the LLM (the real one is in tests/integration/test_llamacpp.py).
+A scripted in-process model stands in for the LLM (the real one is in tests/answer/test_llamacpp_model.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,13 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
+from qa.index import layout
 from qa.index.build import build_index
 from qa.types import Answer
 from tests.conftest import SEEDS
 from tests.fakes.chat import ScriptedChat, pieces
 from tests.fakes.embedder import HashingEmbedder
+from tests.fakes.replies import citing
 from tests.fakes.store import MemoryStores
 
 WECHAT = "Can WeChat Pay be used on Taobao?"
@@ -39,18 +40,6 @@ def ask(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat, question: st
     stream = bot.stream(question)
     shown = "".join(stream)
     return shown, stream.answer()
-
-
-def citing(needle: str, text: str) -> Callable[[Sequence[dict[str, str]]], str]:
-    """A reply that states ``text`` citing the source whose passage contains ``needle``."""
-
-    def reply(messages: Sequence[dict[str, str]]) -> str:
-        for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', messages[-1]["content"], re.S):
-            if needle.lower() in body.lower():
-                return text.format(n=n)
-        return text.format(n=9)
-
-    return reply
 
 
 def test_a_verified_answer_is_shown_as_the_models(indexed: Any) -> None:
@@ -133,9 +122,15 @@ def test_the_token_cap_is_said(indexed: Any, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_nothing_is_written_outside_the_index(indexed: Any, tmp_path: Path) -> None:
-    # guards the module fixture: the stores are in memory, the index folder is the fixture's own
+    # Guards the module fixture: answering through it writes nothing where this test's environment
+    # points (QA_INDEX_DIR is tmp_path/index), and its vectors stay in memory (no Chroma folder).
     s, _ = indexed
-    assert not (tmp_path / "index").exists() and s.index_dir.exists()
+    _, ans = ask(
+        indexed, ScriptedChat(citing("cannot use WeChat Pay", "They cannot use WeChat Pay on Taobao [{n}].")), WECHAT
+    )
+    assert ans.citations and ans.citations[0].supported
+    assert not (tmp_path / "index").exists()
+    assert not layout.require_current(s.index_dir).chroma_path.exists()
 
 
 def test_llamacpp_not_installed_falls_back_with_the_install_command(

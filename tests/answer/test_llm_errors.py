@@ -14,9 +14,11 @@ import pytest
 from qa.answer.backends import probe
 from qa.answer.llm import LLMError, OllamaChat, OpenAIChat
 from qa.config import Settings
+from tests.conftest import StartOllama, StartOpenAI
 from tests.fakes.llm_servers import OllamaServer, OpenAIServer, Reply
 
-pytestmark = pytest.mark.integration
+ServerFor = Callable[[str, list[str]], OllamaServer | OpenAIServer]
+
 
 MODEL = {"ollama": "qwen2.5:3b", "openai": "local-model"}
 MESSAGES = [{"role": "user", "content": "Can WeChat Pay be used on Taobao?"}]
@@ -29,8 +31,10 @@ def chat_for(backend: str, url: str, **changes: Any) -> OllamaChat | OpenAIChat:
     return OpenAIChat(Settings(openai_base_url=f"{url}/v1", openai_model=MODEL[backend], **changes))
 
 
-def server_for(backend: str, models: list[str]) -> OllamaServer | OpenAIServer:
-    return OllamaServer(models=models) if backend == "ollama" else OpenAIServer(models=models)
+@pytest.fixture
+def server_for(fake_ollama: StartOllama, fake_openai: StartOpenAI) -> ServerFor:
+    """Start the loopback fake of ``backend`` (the fixtures stop it, and put the test in the integration tier)."""
+    return lambda backend, models: fake_ollama(models=models) if backend == "ollama" else fake_openai(models=models)
 
 
 def failure(chat: OllamaChat | OpenAIChat) -> tuple[LLMError, str]:
@@ -55,29 +59,29 @@ def test_nothing_listening_is_unreachable_with_how_to_start_it(backend: str, clo
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_model_the_server_lacks_is_model_missing_with_the_pull_command(backend: str) -> None:
-    with server_for(backend, ["some-other-model"]) as srv:
-        chat = chat_for(backend, srv.url)
-        error, _ = failure(chat)
+def test_a_model_the_server_lacks_is_model_missing_with_the_pull_command(backend: str, server_for: ServerFor) -> None:
+    srv = server_for(backend, ["some-other-model"])
+    chat = chat_for(backend, srv.url)
+    error, _ = failure(chat)
     assert error.kind == "model_missing" and repr(MODEL[backend]) in error.message
     if backend == "ollama":
         assert error.hint == f"run `ollama pull {MODEL[backend]}`"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_no_reply_in_time_is_a_timeout(backend: str) -> None:
-    with server_for(backend, [MODEL[backend]]) as srv:
-        srv.replies.append(Reply(TEXT, delay_first_token=5.0))
-        error, shown = failure(chat_for(backend, srv.url, request_timeout=0.3))
+def test_no_reply_in_time_is_a_timeout(backend: str, server_for: ServerFor) -> None:
+    srv = server_for(backend, [MODEL[backend]])
+    srv.replies.append(Reply(TEXT, delay_first_token=5.0))
+    error, shown = failure(chat_for(backend, srv.url, request_timeout=0.3))
     assert error.kind == "timeout" and "did not answer in time" in error.message and shown == ""
     assert error.hint and "try again" in error.hint
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_connection_cut_mid_answer_is_dropped_after_the_text_so_far(backend: str) -> None:
-    with server_for(backend, [MODEL[backend]]) as srv:
-        srv.replies.append(Reply(TEXT, drop_after=2))
-        error, shown = failure(chat_for(backend, srv.url))
+def test_a_connection_cut_mid_answer_is_dropped_after_the_text_so_far(backend: str, server_for: ServerFor) -> None:
+    srv = server_for(backend, [MODEL[backend]])
+    srv.replies.append(Reply(TEXT, drop_after=2))
+    error, shown = failure(chat_for(backend, srv.url))
     assert error.kind == "dropped" and "dropped mid-answer" in error.message
     assert shown and TEXT.startswith(shown)
 
@@ -91,10 +95,12 @@ def test_a_connection_cut_mid_answer_is_dropped_after_the_text_so_far(backend: s
     ],
     ids=["in-stream", "http-500"],
 )
-def test_a_server_error_is_reported_in_the_servers_words(backend: str, reply: Reply, words: str) -> None:
-    with server_for(backend, [MODEL[backend]]) as srv:
-        srv.replies.append(reply)
-        error, _ = failure(chat_for(backend, srv.url))
+def test_a_server_error_is_reported_in_the_servers_words(
+    backend: str, reply: Reply, words: str, server_for: ServerFor
+) -> None:
+    srv = server_for(backend, [MODEL[backend]])
+    srv.replies.append(reply)
+    error, _ = failure(chat_for(backend, srv.url))
     assert error.kind == "server_error" and error.message.endswith(f"reported an error: {words}")
     assert error.hint == "check the server's log"
 
@@ -107,22 +113,19 @@ Check = Callable[[str], bool]
     [
         ("ollama", None, lambda why: why.startswith("Ollama not reachable at") and "ollama pull" in why),
         # Something else on Ollama's port (here an OpenAI-compatible server): reachable, but not Ollama.
-        ("ollama", OpenAIServer, lambda why: "does not answer as Ollama does (HTTP 404)" in why),
+        ("ollama", "openai", lambda why: "does not answer as Ollama does (HTTP 404)" in why),
         ("openai", None, lambda why: why.startswith("OpenAI-compatible server not reachable at")),
-        ("openai", OllamaServer, lambda why: "does not answer as an OpenAI-compatible server does" in why),
+        ("openai", "ollama", lambda why: "does not answer as an OpenAI-compatible server does" in why),
     ],
     ids=["ollama-closed", "ollama-wrong-server", "openai-closed", "openai-wrong-server"],
 )
 def test_the_probe_tells_a_closed_port_from_the_wrong_server(
-    backend: str, start: type[OllamaServer] | type[OpenAIServer] | None, expected: Check, closed_port: str
+    backend: str, start: str | None, expected: Check, closed_port: str, server_for: ServerFor
 ) -> None:
     def why_not(url: str) -> str | None:
         s = Settings(ollama_host=url, openai_base_url=f"{url}/v1")
         return probe(s, backend, timeout=5.0)
 
-    if start is None:
-        why = why_not(closed_port)
-    else:
-        with start(models=[MODEL["ollama"], MODEL["openai"]]) as srv:
-            why = why_not(srv.url)
+    url = closed_port if start is None else server_for(start, [MODEL["ollama"], MODEL["openai"]]).url
+    why = why_not(url)
     assert why is not None and expected(why), why

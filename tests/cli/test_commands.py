@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,8 @@ import pytest
 
 from qa.cli import chat, doctor, main
 from qa.config import Settings
-from tests.fakes.llm_servers import OllamaServer
-
-pytestmark = pytest.mark.integration
+from tests.conftest import StartOllama
+from tests.fakes.embedder import HashingEmbedder
 
 
 def args_for(s: Settings, **extra: Any) -> argparse.Namespace:
@@ -40,11 +38,11 @@ def test_chat_ends_on_eof(seeds_index: Settings) -> None:
 
 
 def test_doctor_all_green_with_ollama(
-    seeds_index: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    seeds_index: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake_ollama: StartOllama
 ) -> None:
-    with OllamaServer(models=["qwen2.5:3b"]) as srv:
-        monkeypatch.setenv("OLLAMA_HOST", srv.url)
-        code = doctor.run(args_for(replace(seeds_index, llm="ollama")))
+    srv = fake_ollama(models=["qwen2.5:3b"])
+    monkeypatch.setenv("OLLAMA_HOST", srv.url)
+    code = doctor.run(args_for(replace(seeds_index, llm="ollama")))
     out = capsys.readouterr().out
     assert code == 0 and "FAIL" not in out and "unique passages" in out
 
@@ -52,6 +50,10 @@ def test_doctor_all_green_with_ollama(
 def test_doctor_names_the_fix_for_each_failure(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import qa.embed.model
+
+    # The model check is not what this test is about; the hashing embedder stands in, so it stays a unit test.
+    monkeypatch.setattr(qa.embed.model, "SentenceTransformerEmbedder", lambda _model: HashingEmbedder())
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # discard port: nothing listens
     s = Settings(corpus_dir=tmp_path / "none", index_dir=tmp_path / "idx", llm="ollama")
     assert doctor.run(args_for(s)) == 1
@@ -92,21 +94,3 @@ def test_cli_dispatches_registered_commands(seeds_index: Settings, capsys: pytes
         ]
     )
     assert code == 0 and "extractive answers only" in capsys.readouterr().out
-
-
-def test_logging_writes_to_the_current_stderr_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-    import logging
-
-    from qa.cli import setup_logging
-
-    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
-    setup_logging()
-    setup_logging()  # a second main() in the same process
-    first, second = io.StringIO(), io.StringIO()
-    monkeypatch.setattr(sys, "stderr", first)
-    logging.getLogger("qa.test").warning("one")
-    first.close()  # as pytest closes a finished test's captured stream
-    monkeypatch.setattr(sys, "stderr", second)
-    logging.getLogger("qa.test").warning("two")
-    assert second.getvalue() == "warning: two\n"

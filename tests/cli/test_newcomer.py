@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from qa.cli import chat, doctor
 from qa.cli import index as index_command
 from qa.cli.common import answered_by
 from qa.config import Settings
-from qa.errors import ConfigError, CorpusError
+from qa.errors import CorpusError
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
 
@@ -81,24 +80,6 @@ def test_doctor_suggests_the_index_command_with_the_same_folders(
     assert doctor.with_flags("run: qa index --rebuild (or set QA_EMBED_MODEL back)", args) == (
         "run: qa index --rebuild --corpus docs (or set QA_EMBED_MODEL back)"
     )
-
-
-def test_a_busy_port_names_the_flag_and_variable(tmp_path: Path) -> None:
-    import gradio as gr
-
-    from qa.web import server
-
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        with gr.Blocks() as page:
-            gr.Markdown("x")
-        with pytest.raises(ConfigError) as err:
-            server.launch(page, Settings(port=port))
-    text = str(err.value)
-    assert "--port" in text and "QA_PORT" in text and f"127.0.0.1:{port}" in text
-    assert "launch()" not in text and "GRADIO_SERVER_PORT" not in text
 
 
 def test_ctrl_c_while_indexing_says_the_previous_index_is_still_used(

@@ -75,7 +75,6 @@ def exported(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTr
     return OnnxEmbedder(encoder_dir(gen), real_embedder.model_id)
 
 
-@pytest.mark.integration
 def test_onnx_vectors_match_sentence_transformers(
     exported: OnnxEmbedder, real_embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -88,7 +87,6 @@ def test_onnx_vectors_match_sentence_transformers(
     assert worst > 0.999, [t[:30] for t, c in zip(TEXTS, cosines(batched, reference), strict=True) if c <= 0.999]
 
 
-@pytest.mark.integration
 def test_seeds_index_answers_without_importing_torch(seeds_index: Settings) -> None:
     # A fresh process, as `qa ask` is: the export must spare it sentence-transformers and torch.
     code = (
@@ -107,7 +105,6 @@ def test_seeds_index_answers_without_importing_torch(seeds_index: Settings) -> N
     assert "warning" not in res.stderr.lower()
 
 
-@pytest.mark.integration
 def test_update_embeds_with_the_export_and_shares_its_file(
     settings: Settings, real_embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -128,7 +125,6 @@ def test_update_embeds_with_the_export_and_shares_its_file(
     assert "17" in ans.text, ans
 
 
-@pytest.mark.integration
 def test_vector_cache_returns_the_same_vectors_and_stays_bounded(exported: OnnxEmbedder) -> None:
     small = OnnxEmbedder(exported.folder, exported.model_id, cache_size=3)
     first = small.embed(TEXTS[:5])

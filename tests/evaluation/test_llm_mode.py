@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,25 +13,23 @@ import pytest
 
 from qa.config import Settings
 from qa.types import ABSTAIN_TEXT
-from tests.conftest import ROOT, SEEDS
-from tests.fakes.llm_servers import OllamaServer
+from tests.conftest import ROOT, SEEDS, StartOllama
+from tests.fakes.replies import WECHAT_REPLY
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 MODEL = "qwen2.5:3b"
 
 
 def reply(messages: list[dict[str, Any]]) -> str:
     """Answer the WeChat Pay question from its source; refuse anything else, as the prompt asks."""
-    user = messages[-1]["content"]
-    if "wechat pay be used" not in user.lower():
+    if "wechat pay be used" not in messages[-1]["content"].lower():
         return ABSTAIN_TEXT
-    for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', user, re.S):
-        if "cannot use wechat pay" in body.lower():
-            return f"No. Users still cannot use WeChat Pay for transactions on Taobao [{n}]."
-    return ABSTAIN_TEXT
+    return WECHAT_REPLY(messages)
 
 
-def test_llm_answers_are_scored_and_the_mode_reported(seeds_index: Settings, tmp_path: Path) -> None:
+def test_llm_answers_are_scored_and_the_mode_reported(
+    seeds_index: Settings, tmp_path: Path, fake_ollama: StartOllama
+) -> None:
     golden = tmp_path / "g.jsonl"
     golden.write_text(
         json.dumps({"id": "w", "question": "Can WeChat Pay be used on Taobao?", "answerable": True, "type": "yes_no",
@@ -41,14 +38,14 @@ def test_llm_answers_are_scored_and_the_mode_reported(seeds_index: Settings, tmp
         + json.dumps({"id": "u", "question": "Who is the chief executive of Tencent?", "answerable": False}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    with OllamaServer(models=[MODEL], responder=reply) as srv:
-        res = subprocess.run(
-            [sys.executable, "-m", "qa", "eval", "--llm", "ollama", "--json", "--golden", str(golden),
-             "--corpus", str(SEEDS), "--index-dir", str(seeds_index.index_dir)],
-            capture_output=True, text=True, cwd=ROOT, timeout=300,
-            env={**os.environ, "OLLAMA_HOST": srv.url, "QA_OLLAMA_MODEL": MODEL},
-        )  # fmt: skip
-        asked = len(srv.bodies("/api/chat"))
+    srv = fake_ollama(models=[MODEL], responder=reply)
+    res = subprocess.run(
+        [sys.executable, "-m", "qa", "eval", "--llm", "ollama", "--json", "--golden", str(golden),
+         "--corpus", str(SEEDS), "--index-dir", str(seeds_index.index_dir)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "OLLAMA_HOST": srv.url, "QA_OLLAMA_MODEL": MODEL},
+    )  # fmt: skip
+    asked = len(srv.bodies("/api/chat"))
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["mode"] == f"ollama:{MODEL}"

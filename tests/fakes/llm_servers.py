@@ -59,6 +59,9 @@ class Reply:
     drop_after: int | None = None  # after N pieces close the socket, unfinished
     status: int | None = None  # answer with this HTTP error status instead
     error: str = "fake server error"  # message for `status` / `error_mid_stream`
+    # Pieces after the first wait until this is set (10 s at most, then the stream is dropped):
+    # a test sets it once the first piece has reached the client, proving the stream is not buffered.
+    hold: threading.Event | None = None
 
     def pieces(self) -> list[str]:
         """Stream pieces: `chunks`, or `text` split on word boundaries into <= 4."""
@@ -223,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return True
             if i:
                 self.pause(reply.delay_between_chunks)
+                if reply.hold is not None and not reply.hold.wait(10):
+                    self.drop()
             self.write_chunk(render(pieces[i], i))
         return True
 

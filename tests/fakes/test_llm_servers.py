@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,23 +13,20 @@ import pytest
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.ollama import Ollama
 
-from .llm_servers import OllamaServer, OpenAIServer, Reply, estimate_tokens
-
-pytestmark = pytest.mark.integration
+from tests.conftest import StartOllama, StartOpenAI
+from tests.fakes.llm_servers import OllamaServer, OpenAIServer, Reply, estimate_tokens
 
 MODEL = "qwen2.5:3b"
 
 
 @pytest.fixture
-def oll() -> Iterator[OllamaServer]:
-    with OllamaServer(models=[MODEL]) as srv:
-        yield srv
+def oll(fake_ollama: StartOllama) -> OllamaServer:
+    return fake_ollama(models=[MODEL])
 
 
 @pytest.fixture
-def oai() -> Iterator[OpenAIServer]:
-    with OpenAIServer(models=[MODEL]) as srv:
-        yield srv
+def oai(fake_openai: StartOpenAI) -> OpenAIServer:
+    return fake_openai(models=[MODEL])
 
 
 def llm(srv: OllamaServer, **kwargs: Any) -> Ollama:
@@ -91,16 +87,17 @@ def test_ollama_generate_and_unknown_model(oll: OllamaServer) -> None:
 
 
 def test_ollama_streams_incrementally(oll: OllamaServer) -> None:
-    # Three 0.2 s gaps follow the first piece: a server that flushes each chunk delivers it at
-    # least 0.6 s before the last one, however loaded the machine (load only adds delay);
-    # a buffering server would deliver all pieces at once.
-    oll.replies.append(Reply("one two three four", delay_between_chunks=0.2))
+    # Ordering, not timing: the server holds the second piece back until the client has the
+    # first. A server that buffered its stream would deliver nothing before the end, so the
+    # client would never see the first piece on its own and the held stream would be dropped.
+    arrived = threading.Event()
+    oll.replies.append(Reply("one two three four", hold=arrived))
     stream = ollama.Client(host=oll.url).chat(model=MODEL, messages=[], stream=True)
     first = next(stream)
-    t_first = time.monotonic()
+    arrived.set()
     rest = list(stream)
     assert first.message.content == "one " and rest[-1].done
-    assert time.monotonic() - t_first >= 0.55
+    assert "".join(p.message.content or "" for p in rest) == "two three four"
 
 
 def test_ollama_faults(oll: OllamaServer) -> None:
@@ -170,8 +167,8 @@ def test_llama_index_stream_error_and_timeout(oll: OllamaServer) -> None:
         slow.chat([ChatMessage(role="user", content="q")])
 
 
-def test_stop_does_not_hang_mid_delay() -> None:
-    srv = OllamaServer(models=[MODEL]).start()
+def test_stop_does_not_hang_mid_delay(fake_ollama: StartOllama) -> None:
+    srv = fake_ollama(models=[MODEL])
     srv.replies.append(Reply("never sent", delay_first_token=30))
     errors: list[BaseException] = []
 
@@ -183,8 +180,11 @@ def test_stop_does_not_hang_mid_delay() -> None:
 
     worker = threading.Thread(target=call)
     worker.start()
-    time.sleep(0.1)
-    srv.stop()
+    for _ in range(2000):  # until the request is in (a bound of 20 s, not a timing)
+        if srv.requests:
+            break
+        time.sleep(0.01)
+    srv.stop()  # the handler is in its 30 s delay, or about to be
     worker.join(timeout=20)  # the reply was due in 30 s: ending sooner means stop() cut it off
     assert not worker.is_alive()
     assert [type(e) for e in errors] == [httpx.RemoteProtocolError]
@@ -235,7 +235,9 @@ def test_openai_errors(oai: OpenAIServer) -> None:
     oai.replies.append(Reply("a b c d", drop_after=1))
     with pytest.raises(httpx.RemoteProtocolError):
         list(client.chat.completions.create(model=MODEL, messages=msgs, stream=True))
-    oai.replies.append(Reply("slow", delay_first_token=0.3, delay_between_chunks=0.1))
-    t0 = time.monotonic()
-    assert client.chat.completions.create(model=MODEL, messages=msgs).choices[0].message.content
-    assert time.monotonic() - t0 >= 0.3
+    # A delayed whole answer is delayed: a client that waits less gives up. (The 30 s bound is
+    # never reached: stopping the server at the end of the test cuts the delay short.)
+    oai.replies.append(Reply("late", delay_first_token=30))
+    impatient = openai.OpenAI(base_url=oai.url + "/v1", api_key="x", max_retries=0, timeout=0.5)
+    with pytest.raises(openai.APITimeoutError):
+        impatient.chat.completions.create(model=MODEL, messages=msgs)

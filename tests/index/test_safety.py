@@ -20,6 +20,7 @@ from qa.index import layout
 from qa.index.build import build_index
 from qa.index.view import IndexView
 from tests.conftest import ROOT, SEEDS
+from tests.fakes.embedder import HashingEmbedder
 
 
 def test_stale_lock_from_a_killed_process_is_recovered(tmp_path: Path) -> None:
@@ -60,9 +61,11 @@ def test_interrupted_write_leaves_the_previous_generation_in_use(
 @pytest.mark.parametrize(
     "damage", ["manifest_truncated", "manifest_missing", "current_dangling", "bm25_missing", "chroma_missing"]
 )
-def test_corrupted_index_is_detected_with_the_fix(tmp_path: Path, real_embedder, damage: str) -> None:  # type: ignore[no-untyped-def]
+def test_corrupted_index_is_detected_with_the_fix(tmp_path: Path, embedder: HashingEmbedder, damage: str) -> None:
+    # A real Chroma store on disk (no `stores` fake): its folder is one of the things damaged.
+    # Which embedder filled it does not matter to the checks, so the fast one does.
     s = Settings(corpus_dir=SEEDS, index_dir=tmp_path / "index", llm="extractive")
-    build_index(s, real_embedder, progress=False)
+    build_index(s, embedder, progress=False)
     gen = layout.require_current(s.index_dir)
     if damage == "manifest_truncated":
         data = gen.manifest_path.read_bytes()
@@ -76,15 +79,15 @@ def test_corrupted_index_is_detected_with_the_fix(tmp_path: Path, real_embedder,
     else:
         shutil.rmtree(gen.chroma_path)
     with pytest.raises(IndexCorruptError) as info:
-        Assistant.open(settings=s, embedder=real_embedder).ask("Can WeChat Pay be used on Taobao?")
+        Assistant.open(settings=s, embedder=embedder).ask("Can WeChat Pay be used on Taobao?")
     assert "qa index --rebuild" in str(info.value)
-    build_index(s, real_embedder, rebuild=True, progress=False)  # and the fix works
-    assert not Assistant.open(settings=s, embedder=real_embedder).ask("Can WeChat Pay be used on Taobao?").abstained
+    build_index(s, embedder, rebuild=True, progress=False)  # and the fix works
+    assert not Assistant.open(settings=s, embedder=embedder).ask("Can WeChat Pay be used on Taobao?").abstained
 
 
-def test_cli_reports_corruption_in_one_line(tmp_path: Path, seeds_index: Settings) -> None:
+def test_cli_reports_corruption_in_one_line(tmp_path: Path, embedder: HashingEmbedder) -> None:
     index = tmp_path / "index"
-    shutil.copytree(seeds_index.index_dir, index)
+    build_index(Settings(corpus_dir=SEEDS, index_dir=index), embedder, progress=False)
     gen = layout.require_current(index)
     gen.manifest_path.write_text("{not json", encoding="utf-8")
     res = subprocess.run([sys.executable, "-m", "qa", "ask", "Can WeChat Pay be used on Taobao?", "--index-dir", str(index),
@@ -92,7 +95,6 @@ def test_cli_reports_corruption_in_one_line(tmp_path: Path, seeds_index: Setting
     assert res.returncode != 0 and "Traceback" not in res.stderr and "qa index --rebuild" in res.stderr
 
 
-@pytest.mark.integration
 def test_reader_keeps_answering_during_indexing_and_sees_the_new_index(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
@@ -114,7 +116,6 @@ def test_reader_keeps_answering_during_indexing_and_sees_the_new_index(tmp_path:
     assert not ans.abstained and "Shenzhen" in ans.text
 
 
-@pytest.mark.integration
 @pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_a_usable_index(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
@@ -13,11 +12,14 @@ from typing import Any
 import pytest
 
 from qa.assistant import AnswerStream, Assistant
+from qa.bench.servers import free_port
 from qa.config import Settings
 from qa.types import Answer
 from qa.web import Server, serve
+from tests import tiers
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
+from tests.web.chromium import browser, tab  # noqa: F401  # the Chromium fixtures, for every web test module
 from tests.web.corpora import MUSEUM, write
 
 
@@ -31,12 +33,6 @@ def quiet_client(monkeypatch: pytest.MonkeyPatch) -> None:
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_TELEMETRY", True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class SlowAssistant(Assistant):
@@ -81,7 +77,7 @@ def make_assistant(tmp_path: Path) -> MakeAssistant:
 Launch = Callable[..., Server]
 
 
-@pytest.fixture
+@tiers.fixture("integration")
 def launch() -> Iterator[Launch]:
     """Return a function serving an assistant's page on a free loopback port; all stop at the end."""
     servers: list[Server] = []

@@ -3,132 +3,47 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.types import ABSTAIN_TEXT
-from tests.conftest import ROOT
-from tests.fakes.llm_servers import OllamaServer, Reply
+from tests.conftest import StartOllama
+from tests.fakes.replies import WECHAT_REPLY, word_by_word
+from tests.web.chromium import FINAL, Tab
 from tests.web.conftest import Launch, MakeAssistant
 from tests.web.corpora import INJECTION
 
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 MODEL = "qwen2.5:3b"
-FINAL = "#qa-chat .qa-answer:not(.qa-streaming)"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no Chromium on PATH: install Debian's package (apt-get install chromium) to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-class Tab:
-    """A browser tab on the chat that records every request it makes."""
-
-    def __init__(self, browser: Any, url: str, width: int = 1280, ready: str = "#qa-question textarea") -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(60_000)
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(url)
-        self.page.wait_for_selector(ready)
-
-    def ask(self, question: str) -> None:
-        answers = self.page.locator(FINAL).count() + self.page.locator("#qa-chat .qa-error").count()
-        self.page.fill("#qa-question textarea", question)
-        self.page.keyboard.press("Enter")
-        self.wait_answers(answers + 1)
-
-    def wait_answers(self, n: int) -> None:
-        self.page.wait_for_function(
-            "n => document.querySelectorAll('#qa-chat .qa-answer:not(.qa-streaming)').length >= n", arg=n
-        )
-
-    def last_answer(self) -> Any:
-        return self.page.locator(FINAL).last
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def outside_requests(self) -> list[str]:
-        return [
-            u
-            for u in self.requests
-            if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname != "127.0.0.1"
-        ]
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Callable[..., Tab]]:
-    tabs: list[Tab] = []
-
-    def open_tab(url: str, **kw: Any) -> Tab:
-        tabs.append(Tab(browser, url, **kw))
-        return tabs[-1]
-
-    yield open_tab
-    for t in tabs:
-        t.close()
-
-
-def slow_wechat_reply(messages: list[dict[str, Any]]) -> Reply:
-    user = messages[-1]["content"]
-    n = next(
-        n for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', user, re.S) if "WeChat Pay" in body
-    )
-    text = f"No. Users still cannot use WeChat Pay for transactions on Taobao [{n}]."
-    return Reply(chunks=re.findall(r"\S+\s*", text), delay_between_chunks=0.25)
 
 
 def test_ask_watch_it_stream_then_check_the_cited_sentence(
-    browser: Any, tab: Callable[..., Tab], seeds_index: Settings, real_embedder: Any, launch: Launch
+    browser: Any,
+    tab: Callable[..., Tab],
+    seeds_index: Settings,
+    real_embedder: Any,
+    launch: Launch,
+    fake_ollama: StartOllama,
 ) -> None:
-    with OllamaServer(models=[MODEL], responder=slow_wechat_reply) as srv:
-        bot = Assistant.open(settings=replace(seeds_index, llm="auto", ollama_host=srv.url), embedder=real_embedder)
-        t = tab(launch(bot).url)
-        t.shot("web-0-first-visit")
-        t.page.fill("#qa-question textarea", "Can WeChat Pay be used on Taobao?")
-        t.page.keyboard.press("Enter")
-        # Part of the answer is on screen while the model is still writing the rest.
-        t.page.wait_for_function(
-            "() => { const s = document.querySelector('#qa-chat .qa-streaming');"
-            " return s && s.textContent.includes('Users') && !s.textContent.includes('Taobao'); }"
-        )
-        t.shot("web-1-streaming")
-        t.wait_answers(1)
+    srv = fake_ollama(models=[MODEL], responder=word_by_word(WECHAT_REPLY, 0.25))
+    bot = Assistant.open(settings=replace(seeds_index, llm="auto", ollama_host=srv.url), embedder=real_embedder)
+    t = tab(launch(bot).url)
+    t.shot("web-0-first-visit")
+    t.page.fill("#qa-question textarea", "Can WeChat Pay be used on Taobao?")
+    t.page.keyboard.press("Enter")
+    # Part of the answer is on screen while the model is still writing the rest.
+    t.page.wait_for_function(
+        "() => { const s = document.querySelector('#qa-chat .qa-streaming');"
+        " return s && s.textContent.includes('Users') && !s.textContent.includes('Taobao'); }"
+    )
+    t.shot("web-1-streaming")
+    t.wait_answers(1)
     answer = t.last_answer()
     assert "No. Users still cannot use WeChat Pay for transactions on Taobao" in answer.inner_text()
     assert f"Generated by {MODEL} via Ollama" in answer.locator(".qa-badge").inner_text()

@@ -9,13 +9,10 @@ from typing import Any
 import pytest
 
 from tests.pdf_maker import make_pdf
-from tests.web import test_browser
+from tests.web.chromium import Tab
 from tests.web.conftest import Launch, MakeAssistant, SlowAssistant
-from tests.web.test_browser import Tab
 
-browser, tab = test_browser.browser, test_browser.tab  # the Chromium fixtures, shared
-
-pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 LIGHTHOUSE = (
     "# Lighthouse\n\nThe harbour lighthouse was built in 1874 by Jonas Vik.\n\nIts beam reaches twenty miles.\n"

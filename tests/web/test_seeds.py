@@ -6,17 +6,15 @@ import re
 from dataclasses import replace
 from typing import Any
 
-import pytest
-
 from qa.assistant import Assistant
+from qa.bench.servers import free_port
 from qa.config import Settings
 from qa.types import ABSTAIN_TEXT
-from tests.conftest import SEEDS
-from tests.fakes.llm_servers import OllamaServer, Reply
-from tests.web.conftest import Launch, ask, client, content, free_port
+from tests.conftest import SEEDS, StartOllama
+from tests.fakes.replies import WECHAT_REPLY, word_by_word
+from tests.web.conftest import Launch, ask, client, content
 from tests.web.html import elements, marked, text_of
 
-pytestmark = pytest.mark.integration
 MODEL = "qwen2.5:3b"
 
 
@@ -40,23 +38,13 @@ def test_a_question_the_documents_do_not_answer(seeds_assistant: Assistant, laun
     assert len(elements(panel, "details", "qa-source")) == 3 and not marked(panel)
 
 
-def wechat_reply(messages: list[dict[str, Any]]) -> Reply:
-    """Cite whichever source block of the prompt holds the WeChat Pay sentence, in small pieces."""
-    user = messages[-1]["content"]
-    n = next(
-        n for n, body in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', user, re.S) if "WeChat Pay" in body
-    )
-    text = f"No. Users still cannot use WeChat Pay for transactions on Taobao [{n}]."
-    return Reply(chunks=re.findall(r"\S+\s*", text), delay_between_chunks=0.1)
-
-
 def test_generated_answer_streams_with_its_model_badge(
-    seeds_index: Settings, real_embedder: Any, launch: Launch
+    seeds_index: Settings, real_embedder: Any, launch: Launch, fake_ollama: StartOllama
 ) -> None:
-    with OllamaServer(models=[MODEL], responder=wechat_reply) as srv:
-        bot = Assistant.open(settings=replace(seeds_index, llm="auto", ollama_host=srv.url), embedder=real_embedder)
-        job = client(launch(bot).url).submit("Can WeChat Pay be used on Taobao?", api_name="/ask")
-        messages, panel, _ = job.result(timeout=120)
+    srv = fake_ollama(models=[MODEL], responder=word_by_word(WECHAT_REPLY, 0.1))
+    bot = Assistant.open(settings=replace(seeds_index, llm="auto", ollama_host=srv.url), embedder=real_embedder)
+    job = client(launch(bot).url).submit("Can WeChat Pay be used on Taobao?", api_name="/ask")
+    messages, panel, _ = job.result(timeout=120)
     drafts = {text_of(content(out[0][-1])) for out in job.outputs() if isinstance(out[0], list) and out[0]}
     assert len(drafts) >= 4  # the model's pieces reached the page as they came
     answer = content(messages[-1])

@@ -69,7 +69,9 @@ def test_a_busy_port_is_a_clear_error(make_assistant: MakeAssistant) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError) as err:
             server.serve(replace(bot.settings, host="127.0.0.1", port=port), bot)
-    assert f"127.0.0.1:{port}" in err.value.message and "QA_PORT" in (err.value.hint or "")
+    text = str(err.value)  # names the flag, the variable and the address, not Gradio's internals
+    assert f"127.0.0.1:{port}" in err.value.message and "QA_PORT" in (err.value.hint or "") and "--port" in text
+    assert "launch()" not in text and "GRADIO_SERVER_PORT" not in text
 
 
 def run(code: str, **env: str) -> str:
@@ -87,6 +89,34 @@ def test_importing_the_command_and_the_web_package_does_not_import_gradio() -> N
     assert run(code) == "[]"
 
 
+# What the page module promises: by the time gradio or huggingface_hub is first imported (they
+# read these switches then), analytics and telemetry are off, whatever the environment said. The
+# child stops the import there, which saves the seconds importing gradio takes; the test below
+# (slow) imports it for real and asks gradio itself.
+ENV_AT_IMPORT = """
+import os, sys
+class Stop(Exception): pass
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("gradio", "huggingface_hub"):
+            print(name, os.environ.get("GRADIO_ANALYTICS_ENABLED"), os.environ.get("HF_HUB_DISABLE_TELEMETRY"))
+            raise Stop
+sys.meta_path.insert(0, Watch())
+try:
+    import qa.web.page
+except Stop:
+    pass
+"""
+
+
+def test_analytics_and_telemetry_are_off_before_gradio_is_imported() -> None:
+    assert run(ENV_AT_IMPORT, GRADIO_ANALYTICS_ENABLED="True") in (
+        "gradio False 1",
+        "huggingface_hub False 1",
+    )
+
+
+@pytest.mark.slow
 def test_gradio_analytics_and_hub_telemetry_are_off_even_if_the_environment_says_otherwise() -> None:
     code = (
         "import qa.web.page, gradio.analytics as a, huggingface_hub.constants as h; "

@@ -16,7 +16,7 @@ from qa.config import Settings
 from qa.index import layout
 from qa.web import uploads
 from qa.web.uploads import Result, Uploader, safe_name
-from tests.pdf_maker import make_pdf
+from tests.pdf_maker import assemble, make_pdf
 from tests.web.conftest import Launch, MakeAssistant
 
 
@@ -172,16 +172,7 @@ def bomb_pdf(inflated: int) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble(objects)
 
 
 def test_a_decompression_bomb_is_refused(make_assistant: MakeAssistant, tmp_path: Path) -> None:

@@ -10,10 +10,7 @@ keeps the model's text aside. Few questions, a low token cap; no timed assertion
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,18 +22,20 @@ import pytest
 from qa.answer.llamacpp import smoke_test
 from qa.assistant import Assistant
 from qa.bench.measure import smollm2_gguf
+from qa.bench.servers import answers, free_port, serving
 from qa.config import Settings
 from qa.types import Answer
-from tests.fakes.llm_servers import OllamaServer, llama_responder
+from tests import tiers
+from tests.conftest import StartOllama
+from tests.fakes.llm_servers import llama_responder
 
-pytestmark = pytest.mark.integration
 WECHAT = "Can WeChat Pay be used on Taobao?"
 CEO = "Who is the chief executive of Tencent?"  # not in the documents
 DUCK = "What is the recipe for Peking duck?"  # not in the documents; the model loops on it
 CAP = 96  # tokens: bounds every generation here
 
 
-@pytest.fixture(scope="module")
+@tiers.fixture("integration", scope="module")
 def gguf() -> Path:
     pytest.importorskip(
         "llama_cpp", reason="llama-cpp-python is not installed: pip install -e '.[llamacpp]' (make test does)"
@@ -104,42 +103,19 @@ def test_auto_without_ollama_uses_the_gguf_and_says_why(gguf: Path, seeds_index:
     assert "Ollama not reachable" in (ans.notice or "") and "GGUF" in (ans.notice or "")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@tiers.fixture("integration", scope="module")
+def llama_server(gguf: Path) -> Iterator[str]:
     """``python -m llama_cpp.server`` with the small model on a free loopback port; yields its /v1 URL."""
     pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python[server] is not installed (make test does)")
     port = free_port()
-    log = (tmp_path_factory.mktemp("llama-server") / "log").open("w+")
+    url = f"http://127.0.0.1:{port}/v1"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2",
            "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180  # a bound on waiting, not an assertion about speed
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"llama_cpp.server did not start (exit {proc.returncode}): {log.read()[-800:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        with serving(cmd, lambda: answers(f"{url}/models"), "llama_cpp.server", timeout=180):
+            yield url
+    except RuntimeError as exc:  # did not start: a failure to see, with the server's last words
+        pytest.fail(str(exc))
 
 
 def test_llama_cpp_server_streams_through_the_openai_backend(
@@ -157,14 +133,16 @@ def test_llama_cpp_server_streams_through_the_openai_backend(
     assert not ans.abstained and "cannot use WeChat Pay" in ans.text
 
 
-def test_the_ollama_client_meets_real_model_text(gguf: Path, seeds_index: Settings, real_embedder: Any) -> None:
+def test_the_ollama_client_meets_real_model_text(
+    gguf: Path, seeds_index: Settings, real_embedder: Any, fake_ollama: StartOllama
+) -> None:
     from llama_cpp import Llama
 
     llama = Llama(model_path=str(gguf), n_ctx=2048, verbose=False)
-    with OllamaServer(models=["smollm2:135m"], responder=llama_responder(llama, CAP)) as srv:
-        s = replace(seeds_index, llm="ollama", ollama_host=srv.url, ollama_model="smollm2:135m", max_tokens=CAP)
-        shown, ans = run(Assistant.open(settings=s, embedder=real_embedder), CEO)
-        body = srv.bodies("/api/chat")[-1]
+    srv = fake_ollama(models=["smollm2:135m"], responder=llama_responder(llama, CAP))
+    s = replace(seeds_index, llm="ollama", ollama_host=srv.url, ollama_model="smollm2:135m", max_tokens=CAP)
+    shown, ans = run(Assistant.open(settings=s, embedder=real_embedder), CEO)
+    body = srv.bodies("/api/chat")[-1]
     assert body["options"]["num_predict"] == CAP  # the token cap reaches the server
     check(ans, shown, "ollama:smollm2:135m", s.corpus_dir)
     assert ans.abstained

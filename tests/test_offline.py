@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS
 
-pytestmark = pytest.mark.integration
 
-
-def test_index_and_ask_in_process_make_no_outside_connection(tmp_path: Path, no_network: list[object]) -> None:
+def test_index_and_ask_in_process_make_no_outside_connection(
+    tmp_path: Path, no_network: list[object], loads_real_model: None
+) -> None:
     from qa.assistant import Assistant
     from qa.embed.model import SentenceTransformerEmbedder
 
@@ -28,7 +28,7 @@ def test_index_and_ask_in_process_make_no_outside_connection(tmp_path: Path, no_
 
 
 @pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare (util-linux) to drop the network")
-def test_cli_works_in_a_process_with_no_network_at_all(tmp_path: Path) -> None:
+def test_cli_works_in_a_process_with_no_network_at_all(tmp_path: Path, loads_real_model: None) -> None:
     # A new network namespace has no interface but loopback: any outside connection fails at the
     # kernel, including from Chroma's Rust code which Python-level guards cannot see.
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)

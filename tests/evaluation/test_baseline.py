@@ -13,11 +13,10 @@ import pytest
 from qa.config import Settings
 from qa.evaluation.baseline import STARTER_TOP_K, StarterRetriever
 from qa.evaluation.suite import evaluate_squad
-from qa.tokens import token_counter
 from tests.conftest import ROOT, SEEDS
 from tests.evaluation.test_squad import TINY
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 RATES = {
     "retrieval": ("hit@1", "hit@3", "hit@5", "mrr"),
@@ -53,7 +52,7 @@ def test_cli_json_baseline_and_report_offline(seeds_index: Settings, tmp_path: P
     assert (report / "index.html").is_file() and json.loads((report / "results.json").read_text())["n"] == 8
 
 
-def test_starter_top_2_is_the_head_of_its_top_5(tmp_path: Path) -> None:
+def test_starter_top_2_is_the_head_of_its_top_5(tmp_path: Path, loads_real_model: None) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     topics = ["rivers and canals", "mountain railways", "castles of Normandy", "coffee roasting",
@@ -68,7 +67,7 @@ def test_starter_top_2_is_the_head_of_its_top_5(tmp_path: Path) -> None:
     assert two.retrieve("castles in Normandy")[0].sources == ("doc2.txt",)
 
 
-def test_starter_embeds_the_text_alone_so_the_folder_does_not_matter(tmp_path: Path) -> None:
+def test_starter_embeds_the_text_alone_so_the_folder_does_not_matter(tmp_path: Path, loads_real_model: None) -> None:
     # SQuAD runs use a random temporary folder; when its path was embedded with every chunk
     # the baseline's scores moved from run to run.
     from llama_index.core.schema import MetadataMode
@@ -87,13 +86,7 @@ def test_starter_embeds_the_text_alone_so_the_folder_does_not_matter(tmp_path: P
     assert rankings[0] == rankings[1]
 
 
-def test_token_counter_is_a_real_tokenizer() -> None:
-    counter = token_counter()
-    assert counter.count("hello world") == 2
-    assert counter.count("Tokenization of uncommonwordsxyz") > 4
-
-
-def test_squad_run_on_a_tiny_file(tmp_path: Path) -> None:
+def test_squad_run_on_a_tiny_file(tmp_path: Path, loads_real_model: None) -> None:
     path = tmp_path / "tiny.json"
     data = json.loads(json.dumps(TINY))
     data["data"][1]["paragraphs"][0]["context"] = "The Rhine flows from the Swiss Alps to the North Sea."

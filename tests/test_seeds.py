@@ -15,8 +15,6 @@ from qa.config import Settings
 from qa.index.build import build_index
 from tests.conftest import ROOT, SEEDS
 
-pytestmark = pytest.mark.integration
-
 
 def test_wechat_pay_question_quotes_and_cites_the_sentence(seeds_assistant: Assistant) -> None:
     ans = seeds_assistant.ask("Can WeChat Pay be used on Taobao?")

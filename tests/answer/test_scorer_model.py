@@ -7,8 +7,6 @@ from qa.answer.extractive import ExtractiveAnswerer
 from qa.ingest.split import split_document
 from qa.types import Document, Hit
 
-pytestmark = pytest.mark.integration
-
 TEXT = (
     "The Vellmar glacier has been monitored by the alpine survey for decades. "
     "Its rate of retreat worried the survey's scientists.\n\n"

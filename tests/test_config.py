@@ -1,0 +1,20 @@
+"""Settings from the environment and overrides; a bad value is a ConfigError."""
+
+import pytest
+
+from qa.config import Settings
+from qa.errors import ConfigError
+
+
+def test_settings_from_env_and_overrides() -> None:
+    s = Settings.from_env({"QA_TOP_K": "7", "QA_LLM": "extractive", "OLLAMA_HOST": "10.0.0.5:11434"}, top_k=None)
+    assert s.top_k == 7 and s.llm == "extractive" and s.ollama_host == "http://10.0.0.5:11434"
+    assert Settings.from_env({}, top_k=3).top_k == 3
+
+
+@pytest.mark.parametrize(
+    "env", [{"QA_TOP_K": "0"}, {"QA_TOP_K": "many"}, {"QA_LLM": "gpt"}, {"QA_PORT": "70000"}, {"QA_AUTH": "nopassword"}]
+)
+def test_invalid_settings_raise_config_error(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_env(env)
