@@ -142,9 +142,8 @@ def build_index(
             },
         )
         before = _generations(settings.index_dir)
-        layout.publish(gen)  # also removes old generation folders ...
-        if isinstance(factory, ChromaStores):  # ... and on a Chroma server, their collections go too
-            factory.drop(layout.Generation(settings.index_dir, n) for n in before - _generations(settings.index_dir))
+        layout.publish(gen)  # also removes old generation folders, and with them their stores
+        factory.drop(layout.Generation(settings.index_dir, n) for n in before - _generations(settings.index_dir))
         return IndexReport(
             gen.name, len(files), len(passages), len(todo), len(stale),
             added=diff["added"], changed=diff["changed"], removed=diff["removed"],

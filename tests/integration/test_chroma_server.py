@@ -16,6 +16,7 @@ import pytest
 
 from qa.config import Settings
 from qa.embed.model import SentenceTransformerEmbedder
+from qa.errors import StoreUnavailableError
 from qa.index import layout
 from qa.index.build import build_index
 from qa.index.vectors import http_client
@@ -30,42 +31,53 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def start_chroma(data: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start ``chroma run`` on ``data`` and wait until it answers its heartbeat."""
     exe = Path(sys.executable).parent / "chroma"
     if not exe.exists():
         pytest.skip("the chroma command (from the chromadb package) is not installed")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
     log = data.parent / f"chroma-{port}.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [str(exe), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not start: {log.read_text(errors='replace')[-500:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail(f"chroma run did not start: {log.read_text(errors='replace')[-500:]}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen[bytes], kill: bool = False) -> None:
+    if kill:
+        proc.kill()  # as a crash or an unplugged machine would: no goodbye
+    else:
+        proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
 
 
 def _collections(url: str) -> set[str]:
@@ -128,3 +140,36 @@ def test_cli_ask_with_chroma_url(
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )  # fmt: skip
     assert res.returncode != 0 and "rebuild" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_server_stopped_mid_session_is_an_outage_and_answers_resume_when_it_is_back(
+    tmp_path: Path, settings: Settings, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    from qa.assistant import Assistant
+
+    port, data = _free_port(), tmp_path / "chroma-data"
+    url = f"http://127.0.0.1:{port}"
+    proc = start_chroma(data, port)
+    try:
+        s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, llm="extractive", chroma_url=url)
+        build_index(s, real_embedder, progress=False)
+        published = layout.require_current(s.index_dir).name
+        bot = Assistant.open(settings=s)
+        assert "cannot use WeChat Pay" in bot.ask("Can WeChat Pay be used on Taobao?").text
+        stop(proc, kill=True)
+
+        for attempt in (lambda: bot.ask("Who owns the South China Morning Post?"), lambda: Assistant.open(settings=s)):
+            with pytest.raises(StoreUnavailableError) as info:
+                attempt()
+            assert f"the Chroma server at {url} is not reachable" in info.value.message
+            assert "chroma run" in str(info.value.hint) and "rebuild" not in str(info.value)  # not damage
+        (s.corpus_dir / "new.txt").write_text("The zebra count at the Hangzhou office reached 17.\n", encoding="utf-8")
+        with pytest.raises(StoreUnavailableError):
+            build_index(s, real_embedder, progress=False)
+        assert layout.require_current(s.index_dir).name == published  # a failed update changes nothing
+
+        proc = start_chroma(data, port)  # the same server back: the index was never damaged
+        assert "Alibaba" in bot.ask("Who owns the South China Morning Post?").text
+        assert build_index(s, real_embedder, progress=False).added == ["new.txt"]
+    finally:
+        stop(proc)
