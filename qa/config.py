@@ -27,6 +27,8 @@ class Settings:
     openai_model: str = "local-model"
     openai_api_key: str = "not-needed"
     chroma_url: str | None = None
+    # Shared ONNX query encoders, one per model (qa.embed.cache); None: $XDG_CACHE_HOME/qa or ~/.cache/qa.
+    cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
     scorer: str = "answer-scorer-v1"  # the answer-sentence model in qa/answer/models/ (or a .json path)
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
@@ -80,7 +82,7 @@ class Settings:
         if host and "ollama_host" not in values:
             values["ollama_host"] = host if "://" in host else f"http://{host}"
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("corpus_dir", "index_dir"):
+        for key in ("corpus_dir", "index_dir", "cache_dir"):
             if key in values:
                 values[key] = Path(values[key])
         return replace(cls(), **values)
