@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
         failures += 1
     failures += _embedding(s, manifest, args)
+    if s.chroma_url:
+        failures += _chroma_server(s, manifest)
     backends = ["ollama"] if s.llm in ("auto", "ollama") else ["openai"] if s.llm == "openai" else []
     for backend in backends:
         reason = probe(s, backend)
@@ -167,6 +169,28 @@ def _embedding(s: Any, manifest: dict[str, Any] | None, args: argparse.Namespace
     _line(True, "query encoder", f"ONNX export in {cache.folder(model_hash)}, checksums match, encodes "
           f"({time.perf_counter() - t0:.1f} s){checked}")  # fmt: skip
     return int(not installed)
+
+
+def _chroma_server(s: Any, manifest: dict[str, Any] | None) -> int:
+    """Check that the Chroma server answers and holds the index's vectors; return 1 if not."""
+    from qa.errors import QAError
+    from qa.index import layout
+    from qa.index.vectors import ChromaStores
+
+    try:
+        gen = layout.current(s.index_dir) if manifest is not None else None
+        if gen is None:
+            from qa.index.vectors import http_client
+
+            http_client(s.chroma_url)
+            _line(True, "Chroma server", f"{s.chroma_url} answers")
+        else:
+            count = ChromaStores(s).open(gen).count()
+            _line(True, "Chroma server", f"{s.chroma_url} answers; collection {gen.collection} holds {count} vectors")
+    except QAError as exc:
+        _line(False, "Chroma server", exc.message, exc.hint or "")
+        return 1
+    return 0
 
 
 def _gguf(s: Any) -> int:

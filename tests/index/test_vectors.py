@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.cli import doctor
 from qa.config import Settings
 from qa.errors import IndexCorruptError, StoreUnavailableError
 from qa.index import layout
@@ -57,6 +59,7 @@ def test_a_chroma_server_that_is_not_running_is_an_outage_not_a_missing_collecti
     tmp_path: Path,
     corpus: Path,
     stores,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with pytest.raises(StoreUnavailableError) as info:
@@ -71,6 +74,10 @@ def test_a_chroma_server_that_is_not_running_is_an_outage_not_a_missing_collecti
         IndexView.open(s, embedder.model_id, ChromaStores(s))
     with pytest.raises(StoreUnavailableError):
         build_index(replace(s, corpus_dir=corpus), embedder, rebuild=True, progress=False)
+    assert doctor.run(argparse.Namespace(corpus_dir=str(corpus), index_dir=str(s.index_dir), chroma_url=url,
+                                         llm="extractive", top_k=None)) == 1  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"[FAIL] Chroma server: the Chroma server at {url} is not reachable" in out, out
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     res = subprocess.run(
         [sys.executable, "-m", "qa", "ask", "Can WeChat Pay be used on Taobao?", "--llm", "extractive",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.cli import doctor
 from qa.config import Settings
 from qa.embed.model import SentenceTransformerEmbedder
 from qa.errors import StoreUnavailableError
@@ -143,7 +145,7 @@ def test_cli_ask_with_chroma_url(
 
 
 def test_a_server_stopped_mid_session_is_an_outage_and_answers_resume_when_it_is_back(
-    tmp_path: Path, settings: Settings, real_embedder: SentenceTransformerEmbedder
+    tmp_path: Path, settings: Settings, real_embedder: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from qa.assistant import Assistant
 
@@ -156,7 +158,13 @@ def test_a_server_stopped_mid_session_is_an_outage_and_answers_resume_when_it_is
         published = layout.require_current(s.index_dir).name
         bot = Assistant.open(settings=s)
         assert "cannot use WeChat Pay" in bot.ask("Can WeChat Pay be used on Taobao?").text
+        args = argparse.Namespace(corpus_dir=str(s.corpus_dir), index_dir=str(s.index_dir), chroma_url=url,
+                                  llm="extractive", top_k=None)  # fmt: skip
+        assert doctor.run(args) == 0
+        assert f"[ok  ] Chroma server: {url} answers; collection" in capsys.readouterr().out
         stop(proc, kill=True)
+        assert doctor.run(args) == 1
+        assert "[FAIL] Chroma server" in capsys.readouterr().out
 
         for attempt in (lambda: bot.ask("Who owns the South China Morning Post?"), lambda: Assistant.open(settings=s)):
             with pytest.raises(StoreUnavailableError) as info:
