@@ -98,3 +98,19 @@ def _parse(name: str, raw: str, kind: object) -> Any:
     except ValueError:
         raise ConfigError(f"QA_{name.upper()}={raw!r} is not a number") from None
     return raw
+
+
+def cache_root(configured: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Return the cache folder: ``configured`` (Settings.cache_dir), else $QA_CACHE_DIR, else the XDG user cache's ``qa``.
+
+    The cache holds derived data only (qa.embed.cache): deleting it costs a re-export.
+    """
+    if configured is not None:
+        return configured
+    env = os.environ if env is None else env
+    if env.get("QA_CACHE_DIR"):
+        return Path(env["QA_CACHE_DIR"])
+    xdg = env.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative value is invalid and must be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "qa"

@@ -154,9 +154,13 @@ def _embedding(s: Any, manifest: dict[str, Any] | None, args: argparse.Namespace
         where = cache.folder(model_hash)
         if manifest is None:  # no index yet: qa index makes both
             _line(None, "query encoder", f"not made yet ({where}); qa index exports it")
-        else:
+        elif cache.lookup(model_hash) is None:  # what a reader checks: it falls back to sentence-transformers
             _line("warn", "query encoder", f"{where}: {problem}, so answers load torch (slower to start)",
                   with_flags("run: qa index (it makes the encoder again, nothing is re-embedded)", args))  # fmt: skip
+        else:  # complete but altered with its size and time kept: readers would still use it
+            _line(False, "query encoder", f"{where}: {problem}; answers would embed with it",
+                  with_flags(f"delete {where}, then run: qa index", args))  # fmt: skip
+            return 1
         return int(not installed)
     t0 = time.perf_counter()
     try:

@@ -4,7 +4,8 @@ An export depends on the model's files and nothing else (not the corpus, not the
 so every index and every generation of one uses the same copy, found by the hash of the
 model's files (qa.embed.model.hash_model_dir) that the index's manifest records.
 
-    $QA_CACHE_DIR, else $XDG_CACHE_HOME/qa, else ~/.cache/qa
+    $QA_CACHE_DIR, else $XDG_CACHE_HOME/qa, else ~/.cache/qa   (qa.config.cache_root)
+      model-hashes.json         model folders' hashes by their files' sizes and times
       encoders/
         <model hash>/           model.onnx, tokenizer.json, encoder.json (qa.embed.onnx)
         .<model hash>.lock      held (flock) by the one process exporting that model
@@ -22,7 +23,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,17 +41,6 @@ PROBES = (
     "腾讯和阿里巴巴", "Prices rose 3.5% in August, the statistics bureau said.",
 )  # fmt: skip
 MIN_AGREEMENT = 0.999
-
-
-def cache_root(configured: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """Return the cache folder: ``configured`` (QA_CACHE_DIR), else the XDG user cache's ``qa``."""
-    if configured is not None:
-        return configured
-    env = os.environ if env is None else env
-    xdg = env.get("XDG_CACHE_HOME", "")
-    # The XDG spec: a relative value is invalid and must be ignored.
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "qa"
 
 
 class EncoderCache:
@@ -72,10 +62,13 @@ class EncoderCache:
         meta = read_meta(folder)
         return folder if meta is not None and meta.get("model_hash") == model_hash else None
 
-    def damage(self, model_hash: str) -> str | None:
-        """Return what is wrong with this model's entry (missing, damaged, another model's), or None."""
+    def damage(self, model_hash: str, full: bool = True) -> str | None:
+        """Return what is wrong with this model's entry (missing, damaged, another model's), or None.
+
+        ``full=False``: checksums only of files whose size or time changed (qa.embed.onnx.damage).
+        """
         folder = self.folder(model_hash)
-        problem = damage(folder)
+        problem = damage(folder, full)
         if problem is None and (read_meta(folder) or {}).get("model_hash") != model_hash:
             problem = "made from another model"
         return problem
@@ -90,12 +83,13 @@ class EncoderCache:
         if model_hash is None:
             return None
         folder = self.folder(model_hash)
-        if self.damage(model_hash) is None:
+        if self.damage(model_hash, full=False) is None:
             return folder
         self.encoders.mkdir(parents=True, exist_ok=True)
         with self._lock(model_hash):
-            if self.damage(model_hash) is None:
-                return folder  # another process made it while this one waited for the lock
+            if self.damage(model_hash) is None:  # all checksums: only the files' times changed (a copy),
+                _restamp(folder)  # or another process made it while this one waited for the lock
+                return folder
             for stale in self.encoders.glob(f".{model_hash}.*.*"):  # left by killed exports
                 if stale.is_dir():
                     shutil.rmtree(stale, ignore_errors=True)
@@ -131,6 +125,18 @@ def _agreement(folder: Path, embedder: Embedder) -> float:
     """Return the lowest cosine between the export's and the original model's vectors of the probes."""
     got = OnnxEmbedder(folder, embedder.model_id, cache_size=0).encode(PROBES)
     return float((got * embedder.embed(PROBES)).sum(axis=1).min())
+
+
+def _restamp(folder: Path) -> None:
+    """Record the current sizes and times of an export whose checksums were just found right."""
+    meta_path = folder / "encoder.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for name, record in meta["files"].items():
+        st = (folder / name).stat()
+        record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    tmp = folder / f".encoder.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    os.replace(tmp, meta_path)  # readers see the old description or the new one
 
 
 def _install(tmp: Path, folder: Path) -> None:

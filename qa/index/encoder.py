@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from qa.embed.cache import EncoderCache, cache_root
+from qa.config import cache_root
+from qa.embed.cache import EncoderCache
 from qa.embed.model import Embedder, SentenceTransformerEmbedder
 from qa.embed.onnx import OnnxEmbedder
 from qa.errors import IndexCorruptError

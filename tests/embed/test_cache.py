@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.config import Settings
-from qa.embed.cache import EncoderCache, cache_root
+from qa.config import Settings, cache_root
+from qa.embed.cache import EncoderCache
 from qa.embed.export import ENCODER_FORMAT
 from qa.embed.model import SentenceTransformerEmbedder, hash_model_dir
 from qa.embed.onnx import FILES, OnnxEmbedder, file_record
@@ -55,6 +56,7 @@ def fake_entry(cache: EncoderCache, model_hash: str, recorded_hash: str | None =
 
 def test_cache_folder_comes_from_the_setting_then_xdg_then_home(tmp_path: Path) -> None:
     assert cache_root(tmp_path / "mine", {"XDG_CACHE_HOME": "/elsewhere"}) == tmp_path / "mine"
+    assert cache_root(None, {"QA_CACHE_DIR": str(tmp_path / "env"), "XDG_CACHE_HOME": "/x"}) == tmp_path / "env"
     assert cache_root(None, {"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "qa"
     assert cache_root(None, {"XDG_CACHE_HOME": "relative/path"}) == Path.home() / ".cache" / "qa"  # invalid: ignored
     assert cache_root(None, {}) == Path.home() / ".cache" / "qa"
@@ -83,6 +85,23 @@ def test_model_hash_is_the_content_not_the_name(tmp_path: Path) -> None:
     assert hash_model_dir(a) != hash_model_dir(b)
 
 
+def test_model_hash_memo_is_used_while_sizes_and_times_stay(tmp_path: Path) -> None:
+    folder, memo = tmp_path / "model", tmp_path / "cache" / "model-hashes.json"
+    folder.mkdir()
+    weights = folder / "model.safetensors"
+    weights.write_bytes(b"weights")
+    first = hash_model_dir(folder, memo)
+    assert memo.is_file() and hash_model_dir(folder) == first
+    stat = weights.stat()
+    weights.write_bytes(b"weightz")
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: the memo answers
+    assert hash_model_dir(folder, memo) == first
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert hash_model_dir(folder, memo) == hash_model_dir(folder) != first  # a new time: read again
+    memo.write_text("{not json")
+    assert hash_model_dir(folder, memo) == hash_model_dir(folder)  # a damaged memo is only ignored
+
+
 def test_lookup_refuses_another_models_export_and_a_cut_short_one(tmp_path: Path) -> None:
     cache = EncoderCache(tmp_path)
     good = fake_entry(cache, "a" * 64)
@@ -93,7 +112,12 @@ def test_lookup_refuses_another_models_export_and_a_cut_short_one(tmp_path: Path
     assert cache.lookup("a" * 64) is None and "missing" in str(cache.damage("a" * 64))
     (good / "model.onnx").write_bytes(b"placeholder MODEL.onnx")  # same size, other bytes
     assert cache.lookup("a" * 64) == good  # the cheap check of every question passes...
-    assert cache.damage("a" * 64) == "model.onnx altered (checksum)"  # ...qa index and qa doctor see it
+    assert "changed" in str(cache.damage("a" * 64, full=False))  # ...qa index sees a new time, and checks
+    assert cache.damage("a" * 64) == "model.onnx altered (checksum)"
+    recorded = json.loads((good / "encoder.json").read_text())["files"]["model.onnx"]["mtime_ns"]
+    os.utime(good / "model.onnx", ns=(recorded, recorded))  # altered with its time kept:
+    assert cache.damage("a" * 64, full=False) is None  # trusted by qa index, as make would...
+    assert cache.damage("a" * 64) == "model.onnx altered (checksum)"  # ...found by qa doctor's full check
     assert cache.lookup("d" * 64) is None and cache.damage("d" * 64) == "missing or incomplete"
 
 
@@ -101,6 +125,16 @@ def test_lookup_refuses_another_models_export_and_a_cut_short_one(tmp_path: Path
 def own_cache(settings: Settings, tmp_path: Path) -> Settings:
     """Settings with a cache of the test's own (these tests put entries in it)."""
     return replace(settings, cache_dir=tmp_path / "cache")
+
+
+def test_an_entry_whose_times_changed_is_checked_once_and_kept(tmp_path: Path) -> None:
+    cache = EncoderCache(tmp_path)
+    folder = fake_entry(cache, "a" * 64)
+    os.utime(folder / "model.onnx", ns=(0, 0))  # as a copy without -p leaves it: same bytes, new times
+    assert "changed" in str(cache.damage("a" * 64, full=False)) and cache.damage("a" * 64) is None
+    embedder = ModelFilesEmbedder("a" * 64, "m")
+    assert cache.ensure(embedder) == folder and embedder.exports == 0  # checksums right: not exported again
+    assert cache.damage("a" * 64, full=False) is None  # the new times recorded: the next check is cheap
 
 
 def test_index_records_the_model_hash_and_refuses_changed_model_files(own_cache: Settings, stores) -> None:  # type: ignore[no-untyped-def]
