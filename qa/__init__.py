@@ -19,6 +19,7 @@ from qa.errors import (
     IndexMissingError,
     ModelUnavailableError,
     QAError,
+    StoreUnavailableError,
 )
 from qa.types import Answer, Citation, Hit, Passage
 
@@ -42,6 +43,7 @@ __all__ = [
     "Passage",
     "QAError",
     "Settings",
+    "StoreUnavailableError",
 ]
 __version__ = "0.1.0"
 

@@ -72,7 +72,7 @@ class Assistant:
         values: dict[str, Any] = {"index_dir": index_dir, "corpus_dir": corpus_dir, "llm": llm, **overrides}
         changes: dict[str, Any] = {k: Path(v) if k.endswith("_dir") else v for k, v in values.items() if v is not None}
         settings = replace(base, **changes)
-        from qa.embed.onnx import query_embedder  # the index's ONNX export when it has one: no torch import
+        from qa.index.encoder import query_embedder  # the shared ONNX export of the index's model: no torch import
 
         embedder = embedder or query_embedder(settings)
         from qa.index import layout

@@ -29,6 +29,8 @@ class Settings:
     openai_model: str = "local-model"
     openai_api_key: str = "not-needed"
     chroma_url: str | None = None
+    # Shared ONNX query encoders, one per model (qa.embed.cache); None: $XDG_CACHE_HOME/qa or ~/.cache/qa.
+    cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
     scorer: str = "answer-scorer-v1"  # the answer-sentence model in qa/answer/models/ (or a .json path)
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
@@ -82,7 +84,7 @@ class Settings:
         if host and "ollama_host" not in values:
             values["ollama_host"] = host if "://" in host else f"http://{host}"
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("corpus_dir", "index_dir"):
+        for key in ("corpus_dir", "index_dir", "cache_dir"):
             if key in values:
                 values[key] = Path(values[key])
         return replace(cls(), **values)
@@ -98,3 +100,19 @@ def _parse(name: str, raw: str, kind: object) -> Any:
     except ValueError:
         raise ConfigError(f"QA_{name.upper()}={raw!r} is not a number") from None
     return raw
+
+
+def cache_root(configured: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Return the cache folder: ``configured`` (Settings.cache_dir), else $QA_CACHE_DIR, else the XDG user cache's ``qa``.
+
+    The cache holds derived data only (qa.embed.cache): deleting it costs a re-export.
+    """
+    if configured is not None:
+        return configured
+    env = os.environ if env is None else env
+    if env.get("QA_CACHE_DIR"):
+        return Path(env["QA_CACHE_DIR"])
+    xdg = env.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative value is invalid and must be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "qa"

@@ -8,7 +8,8 @@
     ├── IndexCorruptError    index folder exists but cannot be read
     ├── IndexMismatchError   index was built with another embedding model
     ├── IndexLockedError     another process is writing the index
-    └── ModelUnavailableError  embedding model or LLM cannot be loaded or reached
+    ├── ModelUnavailableError  embedding model or LLM cannot be loaded or reached
+    └── StoreUnavailableError  the Chroma server (QA_CHROMA_URL) cannot be reached
 
 Library errors (Chroma, HTTP, torch) are caught at the seam that calls the
 library and re-raised as one of these, so the CLI and UI can show one line.
@@ -61,3 +62,9 @@ class IndexLockedError(QAError):
 
 class ModelUnavailableError(QAError):
     exit_code = 6
+
+
+class StoreUnavailableError(QAError):
+    """An outage, not damage: the index is fine, the server holding its vectors does not answer."""
+
+    exit_code = 6  # like a model server that cannot be reached: start it and run the command again

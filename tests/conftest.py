@@ -69,6 +69,20 @@ def root_logger_left_alone() -> Iterator[None]:
         pytest.fail(f"the test changed the root logger: {before} -> {root_logging()}", pytrace=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes the user's cache: the ONNX exports go to one folder for the session.
+
+    XDG_CACHE_HOME rather than QA_CACHE_DIR, so child processes whose environment drops the
+    QA_* variables (``qa bench``, CLI runs) land there too. Shared by the session's tests:
+    the model is exported once. Tests about the cache itself give it a folder of their own.
+    """
+    root = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(root))
+        yield root / "qa"
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's QA_* or Ollama settings, or writes to the real index/."""

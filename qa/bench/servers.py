@@ -55,8 +55,12 @@ def serving(
     name: str,
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
+    kill: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``command``, wait until ``ready()``, yield the process; terminate it on the way out.
+    """Start ``command``, wait until ``ready()``, yield the process; stop it on the way out.
+
+    ``kill``: SIGKILL at once instead of SIGTERM first, for a server that ignores SIGTERM
+    (``chroma run`` does) and whose data survives a crash.
 
     Raises RuntimeError, with the end of the server's output, if it exits or is not ready
     within ``timeout`` seconds.
@@ -75,7 +79,10 @@ def serving(
                 time.sleep(0.2)
             yield proc
         finally:
-            proc.terminate()
+            if kill:
+                proc.kill()
+            else:
+                proc.terminate()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -90,14 +97,18 @@ def chroma_command() -> Path | None:
 
 
 @contextmanager
-def chroma_server(path: Path, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``chroma run`` on ``path`` and a free loopback port; yield its URL (for ``--chroma-url``)."""
+def chroma_server(path: Path, timeout: float = 60.0, port: int | None = None) -> Iterator[str]:
+    """Run ``chroma run`` on ``path`` and ``port`` (a free loopback one by default); yield its URL.
+
+    Stopped with SIGKILL on the way out: chroma run ignores SIGTERM, and its SQLite data is
+    written durably, so the same folder serves again (as the outage test checks).
+    """
     exe = chroma_command()
     if exe is None:
         raise FileNotFoundError("the chroma command (from the chromadb package) is not installed")
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with serving(command, lambda: answers(f"{url}/api/v2/heartbeat"), "chroma run", env, timeout):
+    with serving(command, lambda: answers(f"{url}/api/v2/heartbeat"), "chroma run", env, timeout, kill=True):
         yield url

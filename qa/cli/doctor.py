@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import time
-from typing import Any
+from typing import Any, Literal
 
 from qa.cli.common import add_common, add_llm
 
@@ -20,10 +20,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _line(ok: bool | None, what: str, detail: str = "", fix: str = "") -> None:
-    mark = {True: "ok  ", False: "FAIL", None: "--  "}[ok]
+def _line(ok: bool | None | Literal["warn"], what: str, detail: str = "", fix: str = "") -> None:
+    """Print one check: ok, FAIL (the command cannot work), warn (it works, worse), -- (not checked)."""
+    mark = {True: "ok  ", False: "FAIL", None: "--  ", "warn": "warn"}[ok]
     print(f"[{mark}] {what}" + (f": {detail}" if detail else ""))
-    if fix and ok is False:
+    if fix and ok in (False, "warn"):
         print(f"       fix: {fix}")
 
 
@@ -56,7 +57,6 @@ def _size(path: Any) -> int:
 def run(args: argparse.Namespace) -> int:
     from qa.answer.backends import probe
     from qa.cli.common import settings_from
-    from qa.embed.model import SentenceTransformerEmbedder
     from qa.errors import QAError
     from qa.index import layout
     from qa.index.view import manifest_passages
@@ -79,24 +79,28 @@ def run(args: argparse.Namespace) -> int:
         f"put .txt, .md, .rst, .csv, .html, .pdf or .docx files in {s.corpus_dir}",
     )
     failures += not files
+    manifest: dict[str, Any] | None = None
     try:
         gen = layout.require_current(s.index_dir)
         manifest = layout.read_manifest(gen)
         n = len(manifest_passages(manifest["files"]))
         skipped = len(manifest.get("skipped", []))
+        built_with = manifest.get("embed_model")
         detail = (f"{len(manifest['files'])} files, {skipped} skipped, {n} unique passages, "
-                  f"{_size(gen.path) / 1e6:.1f} MB, model {manifest.get('embed_model')}")  # fmt: skip
-        _line(True, "index", detail)
+                  f"{_size(gen.path) / 1e6:.1f} MB, model {built_with}")  # fmt: skip
+        if built_with == s.embed_model:
+            _line(True, "index", detail)
+        else:
+            _line(False, "index", f"{detail}, not {s.embed_model} (QA_EMBED_MODEL)",
+                  with_flags("run: qa index --rebuild (or set QA_EMBED_MODEL back)", args))  # fmt: skip
+            failures += 1
+            manifest = None  # its encoder is not this model's
     except QAError as exc:
         _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
         failures += 1
-    t0 = time.perf_counter()
-    try:
-        SentenceTransformerEmbedder(s.embed_model).embed(["check"])
-        _line(True, "embedding model", f"{s.embed_model} loads ({time.perf_counter() - t0:.1f} s)")
-    except QAError as exc:
-        _line(False, "embedding model", exc.message, exc.hint or "")
-        failures += 1
+    failures += _embedding(s, manifest, args)
+    if s.chroma_url:
+        failures += _chroma_server(s, manifest)
     backends = ["ollama"] if s.llm in ("auto", "ollama") else ["openai"] if s.llm == "openai" else []
     for backend in backends:
         reason = probe(s, backend)
@@ -110,6 +114,87 @@ def run(args: argparse.Namespace) -> int:
     if s.llm == "extractive":
         _line(None, "LLM", "extractive answers only (QA_LLM=extractive)")
     return 1 if failures else 0
+
+
+def _embedding(s: Any, manifest: dict[str, Any] | None, args: argparse.Namespace) -> int:
+    """Check the embedding model and its ONNX query encoder without loading torch; return 1 on failure.
+
+    Loading sentence-transformers would take seconds; what a question needs is the model's
+    files (``qa index`` loads them) and the shared ONNX export (what answers load), which
+    is checked against its checksums and made to encode a sentence.
+    """
+    import importlib.util
+
+    from qa.embed.model import hash_model_dir, local_model_dir
+    from qa.embed.onnx import OnnxEmbedder, read_meta
+    from qa.errors import QAError
+    from qa.index.encoder import encoder_cache
+
+    try:
+        folder = local_model_dir(s.embed_model)
+    except QAError as exc:
+        _line(False, "embedding model", exc.message, exc.hint or "")
+        return 1
+    if folder is None:
+        _line(False, "embedding model", f"{s.embed_model} is not on this machine (nothing is downloaded)",
+              "set QA_EMBED_MODEL to a local sentence-transformers folder")  # fmt: skip
+        return 1
+    model_hash = hash_model_dir(folder)
+    installed = importlib.util.find_spec("sentence_transformers") is not None  # found, not imported: no torch
+    _line(installed, "embedding model", f"{s.embed_model}, files in {folder} (sha256 {model_hash[:12]})"
+          + ("" if installed else "; sentence-transformers is not installed"), "pip install sentence-transformers")  # fmt: skip
+    recorded = manifest.get("embed_hash") if manifest else None
+    if recorded and recorded != model_hash:
+        _line(False, "embedding model", f"its files changed since the index was built (sha256 {recorded[:12]} then)",
+              with_flags("run: qa index --rebuild", args))  # fmt: skip
+        return 1
+    cache = encoder_cache(s)
+    problem = cache.damage(model_hash)
+    if problem is not None:
+        where = cache.folder(model_hash)
+        if manifest is None:  # no index yet: qa index makes both
+            _line(None, "query encoder", f"not made yet ({where}); qa index exports it")
+        elif cache.lookup(model_hash) is None:  # what a reader checks: it falls back to sentence-transformers
+            _line("warn", "query encoder", f"{where}: {problem}, so answers load torch (slower to start)",
+                  with_flags("run: qa index (it makes the encoder again, nothing is re-embedded)", args))  # fmt: skip
+        else:  # complete but altered with its size and time kept: readers would still use it
+            _line(False, "query encoder", f"{where}: {problem}; answers would embed with it",
+                  with_flags(f"delete {where}, then run: qa index", args))  # fmt: skip
+            return 1
+        return int(not installed)
+    t0 = time.perf_counter()
+    try:
+        OnnxEmbedder(cache.folder(model_hash), s.embed_model, cache_size=0).encode(["Is the encoder working?"])
+    except QAError as exc:
+        _line("warn", "query encoder", exc.message, exc.hint or "")
+        return int(not installed)
+    agreement = (read_meta(cache.folder(model_hash)) or {}).get("agreement")
+    checked = f"; cosine {agreement:.4f} with the model when exported" if agreement else ""
+    _line(True, "query encoder", f"ONNX export in {cache.folder(model_hash)}, checksums match, encodes "
+          f"({time.perf_counter() - t0:.1f} s){checked}")  # fmt: skip
+    return int(not installed)
+
+
+def _chroma_server(s: Any, manifest: dict[str, Any] | None) -> int:
+    """Check that the Chroma server answers and holds the index's vectors; return 1 if not."""
+    from qa.errors import QAError
+    from qa.index import layout
+    from qa.index.vectors import ChromaStores
+
+    try:
+        gen = layout.current(s.index_dir) if manifest is not None else None
+        if gen is None:
+            from qa.index.vectors import http_client
+
+            http_client(s.chroma_url)
+            _line(True, "Chroma server", f"{s.chroma_url} answers")
+        else:
+            count = ChromaStores(s).open(gen).count()
+            _line(True, "Chroma server", f"{s.chroma_url} answers; collection {gen.collection} holds {count} vectors")
+    except QAError as exc:
+        _line(False, "Chroma server", exc.message, exc.hint or "")
+        return 1
+    return 0
 
 
 def _gguf(s: Any) -> int:

@@ -1,101 +1,17 @@
-"""Making the ONNX query encoder at index time: export, check against the original, share between generations."""
+"""Exporting a sentence-transformers model to ONNX with torch (the format read by qa.embed.onnx).
+
+Only ``SentenceTransformerEmbedder.export_onnx`` calls this, from ``qa index`` through the
+shared cache (qa.embed.cache), which checks the export against the model and keeps it.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-import os
-import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qa.embed.model import Embedder, SentenceTransformerEmbedder
-from qa.embed.onnx import ENCODER_FORMAT, OnnxEmbedder, encoder_dir, read_meta
-
-if TYPE_CHECKING:
-    from qa.index.layout import Generation
-
-log = logging.getLogger(__name__)
+ENCODER_FORMAT = 1  # of encoder.json; qa.embed.onnx reads only this one
 _POOLING = ("mean", "cls")  # pooling modes the export reproduces
-
-
-def ensure_encoder(gen: Generation, previous: Generation | None, embedder: Embedder) -> bool:
-    """Give ``gen`` the ONNX export of ``embedder``'s model; return True when it has one.
-
-    An existing export of the same model (the previous generation's, or one made earlier
-    in this process) is hard-linked: no copy, no torch. Otherwise a sentence-transformers
-    embedder's model is exported. Other embedders (test fakes) have nothing to export.
-    A failed export is only a warning: answering then falls back to sentence-transformers.
-    """
-    dest = encoder_dir(gen)
-    candidates = [dest, encoder_dir(previous) if previous else None]
-    if isinstance(embedder, SentenceTransformerEmbedder):
-        candidates.append(_EXPORTED.get(embedder.model_id))
-    elif isinstance(embedder, OnnxEmbedder):
-        candidates.append(embedder.folder)
-    for src in candidates:
-        meta = read_meta(src) if src else None
-        if src and meta is not None and meta.get("model_id") == embedder.model_id:
-            if src != dest:
-                _install(dest, functools.partial(_link_tree, src))
-            return True
-    if not isinstance(embedder, SentenceTransformerEmbedder):
-        return False
-    try:
-        _install(dest, lambda tmp: _export_checked(embedder, tmp))
-    except Exception as exc:  # torch's exporter raises many kinds; the index itself is fine
-        log.warning("could not export %s to ONNX (%s: %s); answering will load torch", embedder.model_id,
-                    type(exc).__name__, str(exc)[:200])  # fmt: skip
-        return False
-    _EXPORTED[embedder.model_id] = dest
-    return True
-
-
-# Exports made by this process, by model: a second index (a test, a temporary evaluation
-# index) links to one instead of exporting again (a few seconds and 90 MB each time).
-_EXPORTED: dict[str, Path] = {}
-
-
-# Varied probes: short, long (past 128 word pieces), non-Latin, empty; batched together so
-# padding is exercised. An export that disagrees with the original model is not kept.
-_PROBES = (
-    "Can WeChat Pay be used on Taobao?",
-    "",
-    "Alibaba and Tencent have long run rival ecosystems. " * 12,
-    "腾讯和阿里巴巴", "Prices rose 3.5% in August, the statistics bureau said.",
-)  # fmt: skip
-MIN_AGREEMENT = 0.999
-
-
-def _export_checked(embedder: SentenceTransformerEmbedder, dest: Path) -> None:
-    export(embedder.model(), embedder.model_id, dest)
-    got = OnnxEmbedder(dest, embedder.model_id, cache_size=0).encode(_PROBES)
-    agreement = float((got * embedder.embed(_PROBES)).sum(axis=1).min())
-    if agreement < MIN_AGREEMENT:
-        raise ValueError(f"the export disagrees with the model (cosine {agreement:.4f})")
-
-
-def _install(dest: Path, fill: Callable[[Path], None]) -> None:
-    """Fill a temporary folder and rename it to ``dest``: readers never see half an export."""
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        fill(tmp)
-        shutil.rmtree(dest, ignore_errors=True)
-        os.replace(tmp, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _link_tree(src: Path, dest: Path) -> None:
-    for item in src.iterdir():
-        try:
-            os.link(item, dest / item.name)  # generations share one copy of the 90 MB model
-        except OSError:
-            shutil.copy2(item, dest / item.name)
 
 
 def export(model: Any, model_id: str, dest: Path) -> None:

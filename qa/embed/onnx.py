@@ -1,57 +1,109 @@
 """Fast embedding without torch: an ONNX export of the sentence-transformers model, run by onnxruntime.
 
 Importing sentence-transformers (and torch) takes seconds; onnxruntime and tokenizers take
-a fraction of one. So ``qa index`` exports the model it embeds with (Transformer → mean
-pooling → L2 normalisation, the all-MiniLM-L6-v2 pipeline) into the index generation,
-and the query path embeds with that export. Old indexes without one fall back to
-sentence-transformers with a one-line warning. Making the export: qa.embed.export.
+a fraction of one. So the model an index is built with is exported once (Transformer →
+mean pooling → L2 normalisation, the all-MiniLM-L6-v2 pipeline) into the shared cache
+(qa.embed.cache), and questions are embedded with that export. Making it: qa.embed.export.
 
-    gen-*/encoder/
+    <cache>/encoders/<model hash>/
       model.onnx       inputs: input_ids, attention_mask[, token_type_ids]; output: unit vectors
       tokenizer.json   the model's fast tokenizer
-      encoder.json     model id, max sequence length, pad token: what the export must match
+      encoder.json     model id and hash, max sequence length, pad token: what the export must
+                       match; the size and sha256 of the two files above
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.embed.model import Embedder, SentenceTransformerEmbedder
-from qa.errors import IndexCorruptError
+from qa.embed.export import ENCODER_FORMAT
+from qa.errors import ModelUnavailableError
 
 if TYPE_CHECKING:
-    from qa.config import Settings
     from qa.embed.model import Vectors
-    from qa.index.layout import Generation
 
 log = logging.getLogger(__name__)
 
-ENCODER_DIR = "encoder"
-ENCODER_FORMAT = 1
+FILES = ("model.onnx", "tokenizer.json")  # what an export holds besides encoder.json
 _BATCH = 32  # texts per onnxruntime call: bounds padding waste and memory
 CACHE_SIZE = 4096  # texts whose vectors are kept (1.5 KB each for 384 dimensions)
 
 
-def encoder_dir(gen: Generation) -> Path:
-    return gen.path / ENCODER_DIR
-
-
 def read_meta(folder: Path) -> dict[str, Any] | None:
-    """Return the export's description, or None when the folder holds no complete export."""
+    """Return the export's description, or None when the folder holds no complete export.
+
+    Cheap enough for every question: the files' sizes are compared with the recorded ones
+    (a copy cut short shows), their checksums only by ``damage`` (qa doctor, qa index).
+    """
     try:
         meta = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    complete = (folder / "model.onnx").is_file() and (folder / "tokenizer.json").is_file()
-    if not complete or not isinstance(meta, dict) or meta.get("format") != ENCODER_FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != ENCODER_FORMAT:
         return None
+    recorded = meta.get("files")
+    for name in FILES:
+        try:
+            size = (folder / name).stat().st_size
+        except OSError:
+            return None
+        if isinstance(recorded, dict) and name in recorded and recorded[name].get("size") != size:
+            return None
     return meta
+
+
+def file_record(folder: Path) -> dict[str, dict[str, Any]]:
+    """Return the size, modification time and sha256 of each of an export's files (kept in encoder.json)."""
+    import hashlib
+
+    out = {}
+    for name in FILES:
+        with (folder / name).open("rb") as f:
+            st = os.fstat(f.fileno())
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        out[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+    return out
+
+
+def damage(folder: Path, full: bool = True) -> str | None:
+    """Return what is wrong with the export in ``folder`` (missing, cut short, altered), or None.
+
+    ``full=False`` (every ``qa index``) compares the files' sizes and modification times with
+    those recorded, as make and git do, instead of hashing 90 MB (0.15 s); a difference is
+    reported as such, for the caller to check the checksums. ``qa doctor`` checks every
+    checksum, so an alteration that kept the time is found there.
+    """
+    meta = read_meta(folder)
+    if meta is None:
+        return "missing or incomplete"
+    recorded = meta.get("files")
+    if not isinstance(recorded, dict):
+        return "no checksums recorded"
+    if not full:
+        try:
+            stats = {name: (folder / name).stat() for name in FILES}
+        except OSError as exc:
+            return f"unreadable ({exc.strerror})"
+        unchanged = all(
+            isinstance(recorded.get(name), dict)
+            and (st.st_size, st.st_mtime_ns) == (recorded[name].get("size"), recorded[name].get("mtime_ns"))
+            for name, st in stats.items()
+        )
+        return None if unchanged else "changed since it was checked (size or time)"
+    try:
+        actual = file_record(folder)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    changed = [name for name in FILES if actual[name]["sha256"] != (recorded.get(name) or {}).get("sha256")]
+    return f"{', '.join(changed)} altered (checksum)" if changed else None
 
 
 class OnnxEmbedder:
@@ -60,7 +112,7 @@ class OnnxEmbedder:
     def __init__(self, folder: Path, model_id: str, cache_size: int = CACHE_SIZE) -> None:
         meta = read_meta(folder)
         if meta is None:
-            raise FileNotFoundError(f"no ONNX encoder in {folder}")
+            raise ModelUnavailableError(f"no complete ONNX encoder in {folder}", "run: qa index (it makes one)")
         self.folder = folder
         self.model_id = model_id
         self.meta = meta
@@ -78,16 +130,22 @@ class OnnxEmbedder:
                 import onnxruntime as ort
                 from tokenizers import Tokenizer
 
-                tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-                # Same limits as sentence-transformers: its max_seq_length (not the 128 that
-                # tokenizer.json may carry), padding only to the longest text of a batch.
-                tokenizer.enable_truncation(max_length=int(self.meta["max_seq_length"]))
-                tokenizer.enable_padding(pad_id=int(self.meta["pad_id"]), pad_token=str(self.meta["pad_token"]))
-                options = ort.SessionOptions()
-                options.log_severity_level = 3  # errors only: no graph-optimisation chatter on stderr
-                session = ort.InferenceSession(
-                    str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-                )
+                try:
+                    tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+                    # Same limits as sentence-transformers: its max_seq_length (not the 128 that
+                    # tokenizer.json may carry), padding only to the longest text of a batch.
+                    tokenizer.enable_truncation(max_length=int(self.meta["max_seq_length"]))
+                    tokenizer.enable_padding(pad_id=int(self.meta["pad_id"]), pad_token=str(self.meta["pad_token"]))
+                    options = ort.SessionOptions()
+                    options.log_severity_level = 3  # errors only: no graph-optimisation chatter on stderr
+                    session = ort.InferenceSession(
+                        str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                    )
+                except Exception as exc:  # damaged files: tokenizers and onnxruntime raise their own types
+                    raise ModelUnavailableError(
+                        f"the ONNX query encoder in {self.folder} cannot be loaded: {type(exc).__name__}",
+                        "run: qa index (it rebuilds a damaged encoder), or delete that folder",
+                    ) from exc
                 self._loaded = (tokenizer, session, [i.name for i in session.get_inputs()])
             return self._loaded
 
@@ -112,6 +170,16 @@ class OnnxEmbedder:
             self.encode(["warm up the encoder with one short sentence."] * 4)
         except Exception as exc:  # the first real embed() raises it again, where it can be reported
             log.debug("encoder prefetch failed: %s", exc)
+
+    def model_hash(self) -> str | None:
+        """Return the hash of the model this was exported from."""
+        value = self.meta.get("model_hash")
+        return str(value) if value else None
+
+    def export_onnx(self, dest: Path) -> None:
+        """Copy this export: it is its own ONNX encoder."""
+        for name in (*FILES, "encoder.json"):
+            shutil.copy2(self.folder / name, dest / name)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         import numpy as np
@@ -157,49 +225,3 @@ class OnnxEmbedder:
             }
             out[rows] = session.run(None, {name: feed[name] for name in inputs})[0]
         return out
-
-
-def query_embedder(settings: Settings) -> Embedder:
-    """Return the embedder for answering: the index's ONNX export, else sentence-transformers."""
-    from qa.index import layout
-
-    try:
-        gen = layout.current(settings.index_dir)
-    except IndexCorruptError:
-        gen = None  # IndexView.open reports a broken index with its own message
-    if gen is None:
-        return SentenceTransformerEmbedder(settings.embed_model)  # no index yet: it is built with this
-    meta = read_meta(encoder_dir(gen))
-    if meta is None or meta.get("model_id") != settings.embed_model:
-        if meta is None and _built_with(gen, settings.embed_model):
-            log.warning("this index has no ONNX query encoder, so answering loads torch (slower); run: qa index")
-        # Otherwise another model was asked for: IndexView.open refuses it with the rebuild message.
-        return SentenceTransformerEmbedder(settings.embed_model)
-    embedder = OnnxEmbedder(encoder_dir(gen), settings.embed_model)
-    embedder.prefetch()  # the caller opens the index next: load the model meanwhile
-    return embedder
-
-
-def _built_with(gen: Generation, model_id: str) -> bool:
-    from qa.index import layout
-
-    try:
-        return layout.read_manifest(gen).get("embed_model") == model_id
-    except IndexCorruptError:
-        return False
-
-
-def update_embedder(previous: Generation | None, embedder: Embedder) -> Embedder:
-    """Return the embedder for an incremental update of ``previous``.
-
-    When the previous generation holds an export of the same model, new passages are
-    embedded with it: re-indexing one changed file then takes no torch import (4-5 s
-    here). Its vectors match sentence-transformers' (checked at export, cosine > 0.999),
-    so old and new vectors stay comparable. A rebuild always uses ``embedder`` itself.
-    """
-    if previous is None or not isinstance(embedder, SentenceTransformerEmbedder):
-        return embedder
-    meta = read_meta(encoder_dir(previous))
-    if meta is None or meta.get("model_id") != embedder.model_id:
-        return embedder
-    return OnnxEmbedder(encoder_dir(previous), embedder.model_id, cache_size=0)  # new passages: no reuse

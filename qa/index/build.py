@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import Settings
-from qa.embed.export import ensure_encoder
 from qa.embed.model import Embedder
-from qa.embed.onnx import update_embedder
 from qa.errors import CorpusError, IndexMismatchError
 from qa.index import layout
 from qa.index.bm25 import BM25Index
+from qa.index.encoder import encoder_cache, update_embedder
 from qa.index.vectors import ChromaStores, StoreFactory
 from qa.index.view import manifest_passages, passage_record
 from qa.ingest.clean import boilerplate, keys
@@ -97,6 +96,15 @@ def build_index(
                 f"the index was built with {old.get('embed_model')!r}, not {embedder.model_id!r}",
                 "run: qa index --rebuild",
             )
+        model_hash = embedder.model_hash()
+        if previous and old.get("embed_hash") and model_hash and old["embed_hash"] != model_hash:
+            # Same name, other weights (a new version of the model package): old and new vectors
+            # would not be comparable, and the index's query encoder is the old model's.
+            raise IndexMismatchError(
+                f"the files of embedding model {embedder.model_id!r} changed since the index was built "
+                f"(sha256 {old['embed_hash'][:12]} then, {model_hash[:12]} now)",
+                "run: qa index --rebuild",
+            )
         files, reasons, diff = _scan(settings, old["files"])
         skipped = list(reasons)
         if not files:
@@ -106,8 +114,8 @@ def build_index(
                 "put UTF-8 text, Markdown, reStructuredText, CSV, HTML, PDF or Word files there, or pass --corpus DIR",
             )
         passages = manifest_passages(files)
-        if previous and not any(diff.values()):
-            ensure_encoder(previous, None, embedder)  # an index made before ONNX query encoders gets one
+        if previous and not any(diff.values()) and old.get("embed_hash") == model_hash:
+            _ensure_encoder(settings, embedder)  # a cache entry deleted or damaged since is made again
             return IndexReport(
                 previous.name,
                 len(files),
@@ -127,14 +135,16 @@ def build_index(
         stale = sorted(have - wanted)
         store.delete(stale)
         todo = [p for p in passages if p.id not in have]
-        _embed_into(store, update_embedder(previous, embedder), todo, progress)
+        _embed_into(store, update_embedder(settings, previous, embedder), todo, progress)
         BM25Index.build(passages).save(gen.bm25_path)
-        ensure_encoder(gen, previous, embedder)
+        _ensure_encoder(settings, embedder)
         layout.write_manifest(
             gen,
             {
                 "format": layout.MANIFEST_FORMAT,
                 "embed_model": embedder.model_id,
+                # The key of the shared ONNX query encoder (qa.embed.cache); absent for a fake embedder.
+                **({"embed_hash": model_hash} if model_hash else {}),
                 "corpus_dir": str(settings.corpus_dir),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "skipped": [{"source": k, "reason": v} for k, v in reasons.items()],
@@ -142,9 +152,8 @@ def build_index(
             },
         )
         before = _generations(settings.index_dir)
-        layout.publish(gen)  # also removes old generation folders ...
-        if isinstance(factory, ChromaStores):  # ... and on a Chroma server, their collections go too
-            factory.drop(layout.Generation(settings.index_dir, n) for n in before - _generations(settings.index_dir))
+        layout.publish(gen)  # also removes old generation folders, and with them their stores
+        factory.drop(layout.Generation(settings.index_dir, n) for n in before - _generations(settings.index_dir))
         return IndexReport(
             gen.name, len(files), len(passages), len(todo), len(stale),
             added=diff["added"], changed=diff["changed"], removed=diff["removed"],
@@ -166,6 +175,19 @@ def _created_on_success(root: Path) -> Iterator[None]:
         if not existed and root.is_dir() and {p.name for p in root.iterdir()} <= {".lock"}:
             shutil.rmtree(root, ignore_errors=True)
         raise
+
+
+def _ensure_encoder(settings: Settings, embedder: Embedder) -> None:
+    """Make sure the shared cache holds the ONNX export of ``embedder``'s model.
+
+    A failure is only a warning: the index is fine, and answering falls back to
+    sentence-transformers (slower to start) until an export succeeds.
+    """
+    try:
+        encoder_cache(settings).ensure(embedder)
+    except Exception as exc:  # torch's exporter raises many kinds; so does a read-only cache folder
+        log.warning("could not export %s to ONNX (%s: %s); answering will load torch", embedder.model_id,
+                    type(exc).__name__, str(exc)[:200])  # fmt: skip
 
 
 def _generations(root: Path) -> set[str]:

@@ -1,25 +1,37 @@
-"""Vector store seam: Chroma through LlamaIndex's ChromaVectorStore.
+"""Vector store seam: Chroma, used directly (chromadb), locally or on a ``chroma run`` server.
 
 A store holds (id, vector, text) triples and answers nearest-neighbour queries with
-cosine similarities. Chroma errors are re-raised as ``IndexCorruptError``.
+cosine similarities: collections are made in Chroma's cosine space, whose distance is
+1 - cos, so a similarity is one subtraction away.
+
+Chroma's errors are mapped by type where the store calls it (``_chroma_errors``):
+  httpx transport errors (connection refused, reset, timeout)  -> StoreUnavailableError:
+      an outage of the server at QA_CHROMA_URL; the index itself is fine
+  chromadb.errors.NotFoundError                                  -> IndexCorruptError:
+      the generation's collection is not there (deleted, or another server)
+  other chromadb.errors.ChromaError (a damaged local database...) -> IndexCorruptError
+Anything else is a bug and is left to propagate.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from qa.errors import IndexCorruptError, ModelUnavailableError
+from qa.errors import IndexCorruptError, StoreUnavailableError
 
 if TYPE_CHECKING:
     from qa.config import Settings
     from qa.embed.model import Vectors
     from qa.index.layout import Generation
 
+log = logging.getLogger(__name__)
 PERSISTENT_COLLECTION = "passages"
+REBUILD = "run: qa index --rebuild"
 
 
 class VectorStore(Protocol):
@@ -47,84 +59,138 @@ class StoreFactory(Protocol):
         """Return the new generation's store, starting with the previous one's vectors."""
         ...
 
+    def drop(self, removed: Iterable[Generation]) -> None:
+        """Forget the stores of generations whose folders were just removed.
+
+        Whatever lives outside a generation's folder (a collection on a server) must go
+        with it, or every update would leave one behind.
+        """
+        ...
+
 
 def chroma_settings() -> Any:
-    """Return Chroma client settings with telemetry off (the offline rule)."""
+    """Return Chroma client settings with telemetry off (the offline rule).
+
+    A new object every time: ``chromadb.HttpClient`` writes the host and port into the
+    settings it is given, and refuses a second server with the same object.
+    """
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Return True if ``exc`` is, or was raised while handling, an httpx transport error.
+
+    The client's constructor turns httpx's ConnectError into a ValueError ("Could not connect
+    to a Chroma server"), raised inside the handler: the original stays as its context.
+    """
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short chain: cause or context of the error Chroma raised
+        if seen is None:
+            return False
+        if isinstance(seen, httpx.TransportError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def outage(url: str, exc: BaseException) -> StoreUnavailableError:
+    cause = exc if not isinstance(exc, ValueError) else (exc.__context__ or exc)
+    return StoreUnavailableError(
+        f"the Chroma server at {url} is not reachable ({type(cause).__name__}: {str(cause)[:120]})",
+        "start it (chroma run --path DIR --host 127.0.0.1 --port PORT) or check QA_CHROMA_URL / --chroma-url; "
+        "the index itself is unchanged",
+    )
+
+
+@contextlib.contextmanager
+def _chroma_errors(where: str, url: str | None) -> Iterator[None]:
+    """Map the errors of the Chroma calls inside to QAErrors by type (see the module docstring)."""
+    from chromadb.errors import ChromaError, NotFoundError
+
+    try:
+        yield
+    except (IndexCorruptError, StoreUnavailableError):
+        raise
+    except NotFoundError as exc:
+        server = f" on the Chroma server at {url}" if url else ""
+        raise IndexCorruptError(f"{where}: not found{server} ({exc})", REBUILD) from exc
+    except ChromaError as exc:
+        raise IndexCorruptError(f"{where}: {type(exc).__name__}: {str(exc)[:200]}", REBUILD) from exc
+    except Exception as exc:
+        if url and _unreachable(exc):
+            raise outage(url, exc) from exc
+        raise
+
+
 class ChromaStore:
     """A Chroma collection, local (``PersistentClient``) or remote (``HttpClient``)."""
 
-    def __init__(self, collection: Any) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
+    def __init__(self, collection: Any, where: str, url: str | None = None) -> None:
         self._collection = collection
-        self._store = ChromaVectorStore(chroma_collection=collection)
+        self._where = where  # names the store in error messages
+        self._url = url
 
     @classmethod
     def persistent(cls, path: Path, name: str, create: bool = False) -> ChromaStore:
         import chromadb
 
-        try:
+        where = f"the Chroma index in {path}"
+        with _chroma_errors(where, None):
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
-            return cls(_collection(client, name, create))
-        except IndexCorruptError:
-            raise
-        except Exception as exc:
-            raise IndexCorruptError(
-                f"cannot open the Chroma index in {path}: {exc}", "run: qa index --rebuild"
-            ) from exc
+            return cls(_collection(client, name, create), where)
 
     @classmethod
     def remote(cls, url: str, name: str, create: bool = False) -> ChromaStore:
-        return cls(_collection(http_client(url), name, create))
+        where = f"the collection {name!r}"
+        with _chroma_errors(where, url):
+            return cls(_collection(http_client(url), name, create), where, url)
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, texts: Sequence[str]) -> None:
-        from llama_index.core.schema import BaseNode, TextNode
-
-        nodes: list[BaseNode] = [
-            TextNode(id_=i, text=t, embedding=[float(x) for x in v])
-            for i, v, t in zip(ids, vectors, texts, strict=True)
-        ]
-        self.delete(ids)  # ChromaVectorStore.add is an insert; make re-adding idempotent
-        if nodes:
-            self._store.add(nodes)
+        if len(ids) == 0:
+            return
+        with _chroma_errors(self._where, self._url):
+            self._collection.upsert(ids=list(ids), embeddings=vectors, documents=list(texts))
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
-            self._store.delete_nodes(node_ids=list(ids))
+            with _chroma_errors(self._where, self._url):
+                self._collection.delete(ids=list(ids))
 
     def query(self, vector: Sequence[float], k: int, within: Collection[str] | None = None) -> list[tuple[str, float]]:
-        # Chroma directly: its cosine-space distance is 1 - cos, so no conversion round trip,
-        # and ``ids`` restricts the search to chosen documents' passages inside Chroma.
+        # ``ids`` restricts the search to the chosen documents' passages inside Chroma.
         n = self.count() if within is None else len(within)
         if n == 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[[float(x) for x in vector]],
-            n_results=min(k, n),
-            ids=None if within is None else sorted(within),
-            include=["distances"],
-        )
+        with _chroma_errors(self._where, self._url):
+            result = self._collection.query(
+                query_embeddings=[[float(x) for x in vector]],
+                n_results=min(k, n),
+                ids=None if within is None else sorted(within),
+                include=["distances"],
+            )
         ids, distances = result["ids"][0], (result["distances"] or [[]])[0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]  # cosine space: d = 1 - cos
 
     def ids(self) -> set[str]:
-        return set(self._collection.get(include=[])["ids"])
+        with _chroma_errors(self._where, self._url):
+            return set(self._collection.get(include=[])["ids"])
 
     def export(self, batch: int = 1000) -> Iterator[tuple[list[str], Vectors, list[str]]]:
         """Yield (ids, vectors, texts) batches of everything stored (to copy a collection)."""
         import numpy as np
 
         for offset in range(0, self.count(), batch):
-            got = self._collection.get(include=["embeddings", "documents"], limit=batch, offset=offset)
+            with _chroma_errors(self._where, self._url):
+                got = self._collection.get(include=["embeddings", "documents"], limit=batch, offset=offset)
             yield list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32), list(got["documents"])
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with _chroma_errors(self._where, self._url):
+            return int(self._collection.count())
 
 
 def http_client(url: str) -> Any:
@@ -134,7 +200,7 @@ def http_client(url: str) -> Any:
     import chromadb
 
     parsed = urlparse(url if "://" in url else f"http://{url}")
-    try:
+    with _chroma_errors(f"the Chroma server at {url}", url):
         client = chromadb.HttpClient(
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or 8000,
@@ -142,21 +208,20 @@ def http_client(url: str) -> Any:
             settings=chroma_settings(),
         )
         client.heartbeat()
-    except Exception as exc:
-        raise ModelUnavailableError(
-            f"Chroma server not reachable at {url}: {type(exc).__name__}",
-            "start it with: chroma run --path DIR --host 127.0.0.1 --port PORT",
-        ) from exc
     return client
 
 
 def _collection(client: Any, name: str, create: bool) -> Any:
+    # No embedding function: the project always passes vectors, and Chroma's default one
+    # (an ONNX model it downloads on first use) must never be reached.
     if create:
-        return client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"})
+        return client.get_or_create_collection(name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    from chromadb.errors import NotFoundError
+
     try:
-        return client.get_collection(name=name)
-    except Exception as exc:
-        raise IndexCorruptError(f"the index has no collection {name!r}", "run: qa index --rebuild") from exc
+        return client.get_collection(name=name, embedding_function=None)
+    except NotFoundError as exc:
+        raise IndexCorruptError(f"the index has no collection {name!r}", REBUILD) from exc
 
 
 class ChromaStores:
@@ -170,7 +235,7 @@ class ChromaStores:
             return ChromaStore.remote(self.url, gen.collection, create=create)
         if not create and not (gen.chroma_path / "chroma.sqlite3").is_file():
             # Checked before opening: PersistentClient would quietly create an empty database.
-            raise IndexCorruptError(f"the index in {gen.path} has no vector store", "run: qa index --rebuild")
+            raise IndexCorruptError(f"the index in {gen.path} has no vector store", REBUILD)
         return ChromaStore.persistent(gen.chroma_path, PERSISTENT_COLLECTION, create=create)
 
     def drop(self, removed: Iterable[Generation]) -> None:
@@ -184,10 +249,16 @@ class ChromaStores:
         names = [g.collection for g in removed]
         if not self.url or not names:
             return
-        client = http_client(self.url)
-        for name in names:
-            with contextlib.suppress(Exception):  # never created (a killed run) or already deleted
-                client.delete_collection(name)
+        from chromadb.errors import NotFoundError
+
+        try:
+            client = http_client(self.url)
+            for name in names:
+                with _chroma_errors(f"the collection {name!r}", self.url), contextlib.suppress(NotFoundError):
+                    client.delete_collection(name)  # NotFoundError: never created (a killed run) or already gone
+        except (StoreUnavailableError, IndexCorruptError) as exc:
+            # The new generation is already published: a failed clean-up is not a failed run.
+            log.warning("could not delete old collections %s: %s", ", ".join(names), exc)
 
     def seed(self, previous: Generation | None, gen: Generation) -> ChromaStore:
         if previous is None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,7 +15,7 @@ import pytest
 
 from qa.cli import chat, doctor, main
 from qa.config import Settings
-from tests.conftest import StartOllama
+from tests.conftest import ROOT, StartOllama
 from tests.fakes.embedder import HashingEmbedder
 
 
@@ -79,6 +83,54 @@ def test_doctor_reports_the_gguf_with_the_fix(
     monkeypatch.delenv("QA_GGUF")
     doctor.run(args_for(replace(seeds_index, llm="auto")))
     assert "GGUF model: none configured" in capsys.readouterr().out
+
+
+def test_doctor_checks_the_model_and_its_encoder_without_torch(
+    seeds_index: Settings, tmp_path: Path, isolated_cache: Path
+) -> None:
+    where = ["--index-dir", str(seeds_index.index_dir), "--corpus", str(seeds_index.corpus_dir)]
+    code = (
+        "import sys; from qa.cli import main\n"
+        f"code = main(['doctor', '--llm', 'extractive', *{where!r}])\n"
+        "print('loaded:', 'torch' in sys.modules, 'sentence_transformers' in sys.modules, code)\n"
+    )
+
+    def doctor_with(env: dict[str, str]) -> list[str]:
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                             env={**os.environ, **env}, timeout=120)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        return res.stdout.splitlines()
+
+    out = doctor_with({})
+    assert out[-1] == "loaded: False False 0", out  # checked without loading torch, and all is well
+    encoder = next(line for line in out if "query encoder" in line)
+    assert encoder.startswith("[ok  ]") and "checksums match" in encoder and "encodes" in encoder, out
+    # The index's encoder gone from the cache: answers still work (slower), so a warning with the fix.
+    out = doctor_with({"QA_CACHE_DIR": str(tmp_path / "empty-cache")})
+    assert out[-1] == "loaded: False False 0", out
+    at = next(i for i, line in enumerate(out) if "query encoder" in line)
+    assert out[at].startswith("[warn]") and "missing" in out[at], out
+    assert out[at + 1].strip().startswith("fix: run: qa index --corpus") and str(seeds_index.index_dir) in out[at + 1]
+    # Altered with its size and time kept: readers would use it, so a failure, with how to remake it.
+    from qa.index import layout
+
+    entry = (
+        isolated_cache / "encoders" / layout.read_manifest(layout.require_current(seeds_index.index_dir))["embed_hash"]
+    )
+    copy = tmp_path / "altered-cache" / "encoders" / entry.name
+    shutil.copytree(entry, copy)  # copy2: times kept
+    model, stat = copy / "model.onnx", (copy / "model.onnx").stat()
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "QA_CACHE_DIR": str(tmp_path / "altered-cache")}, timeout=120)  # fmt: skip
+    out = res.stdout.splitlines()
+    assert out[-1] == "loaded: False False 1", out
+    at = next(i for i, line in enumerate(out) if "query encoder" in line)
+    assert out[at].startswith("[FAIL]") and "model.onnx altered (checksum)" in out[at], out
+    assert f"fix: delete {copy}, then run: qa index --corpus" in out[at + 1], out
 
 
 def test_cli_dispatches_registered_commands(seeds_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 from qa.config import Settings
-from qa.embed.export import ensure_encoder
+from qa.embed.cache import EncoderCache
 from qa.embed.model import SentenceTransformerEmbedder
-from qa.embed.onnx import OnnxEmbedder, encoder_dir, query_embedder
+from qa.embed.onnx import OnnxEmbedder
 from qa.index import layout
 from qa.index.build import build_index
+from qa.index.encoder import encoder_cache, query_embedder
 from tests.conftest import ROOT, SEEDS
 from tests.fakes.embedder import HashingEmbedder
 
@@ -68,11 +69,10 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
-    gen = layout.Generation(tmp_path_factory.mktemp("export"), "gen-test")
-    gen.path.mkdir()
-    assert ensure_encoder(gen, None, real_embedder)
-    return OnnxEmbedder(encoder_dir(gen), real_embedder.model_id)
+def exported(isolated_cache: Path, real_embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
+    folder = EncoderCache(isolated_cache).ensure(real_embedder)  # the session's cache: exported once
+    assert folder is not None
+    return OnnxEmbedder(folder, real_embedder.model_id)
 
 
 def test_onnx_vectors_match_sentence_transformers(
@@ -105,8 +105,8 @@ def test_seeds_index_answers_without_importing_torch(seeds_index: Settings) -> N
     assert "warning" not in res.stderr.lower()
 
 
-def test_update_embeds_with_the_export_and_shares_its_file(
-    settings: Settings, real_embedder: SentenceTransformerEmbedder
+def test_update_embeds_with_the_shared_export_and_no_index_holds_a_copy(
+    settings: Settings, real_embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
     build_index(settings, real_embedder, progress=False)
     first = layout.require_current(settings.index_dir)
@@ -117,12 +117,22 @@ def test_update_embeds_with_the_export_and_shares_its_file(
     second = layout.require_current(settings.index_dir)
     assert report.embedded == 1 and second.name != first.name
     assert fresh._model is None
-    model = "model.onnx"
-    assert (encoder_dir(second) / model).stat().st_ino == (encoder_dir(first) / model).stat().st_ino
+    # A second index of the same corpus uses the same export: one entry in the cache, none in the indexes.
+    other = Settings(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "other-index", llm="extractive")
+    build_index(other, real_embedder, progress=False)
+    cache = encoder_cache(settings)
+    model_hash = real_embedder.model_hash()
+    assert model_hash and [p.name for p in cache.encoders.iterdir() if not p.name.startswith(".")] == [model_hash]
+    for s in (settings, other):
+        gen = layout.require_current(s.index_dir)
+        assert layout.read_manifest(gen)["embed_hash"] == model_hash
+        size = sum(p.stat().st_size for p in s.index_dir.rglob("*") if p.is_file())
+        assert size < 5e6, size  # the seeds index was 88 MB when each generation carried the model
     from qa.assistant import Assistant
 
-    ans = Assistant.open(settings=settings).ask("How many zebras were counted at the Hangzhou office?")
-    assert "17" in ans.text, ans
+    bot = Assistant.open(settings=settings)
+    assert isinstance(bot.embedder, OnnxEmbedder) and bot.embedder.folder == cache.folder(model_hash)
+    assert "17" in bot.ask("How many zebras were counted at the Hangzhou office?").text
 
 
 def test_vector_cache_returns_the_same_vectors_and_stays_bounded(exported: OnnxEmbedder) -> None:
@@ -150,19 +160,8 @@ def test_old_index_without_export_falls_back_with_one_warning(
 
 
 def test_export_is_skipped_for_embedders_that_cannot_be_exported(tmp_path: Path) -> None:
-    gen = layout.Generation(tmp_path, "gen-x")
-    gen.path.mkdir()
-    assert not ensure_encoder(gen, None, HashingEmbedder())
-    assert not encoder_dir(gen).exists()
-
-
-def test_damaged_export_is_not_used(settings: Settings, tmp_path: Path) -> None:
-    build_index(settings, HashingEmbedder(model_id=settings.embed_model), progress=False)
-    folder = encoder_dir(layout.require_current(settings.index_dir))
-    folder.mkdir()
-    (folder / "encoder.json").write_text('{"format": 1, "model_id": "all-MiniLM-L6-v2"}', encoding="utf-8")
-    # No model.onnx: an interrupted copy. Fall back rather than fail on the first question.
-    assert isinstance(query_embedder(settings), SentenceTransformerEmbedder)
+    assert EncoderCache(tmp_path / "cache").ensure(HashingEmbedder()) is None
+    assert not (tmp_path / "cache").exists()
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

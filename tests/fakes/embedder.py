@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,12 @@ class HashingEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+    def model_hash(self) -> str | None:
+        return None  # no model files: nothing to export, so the index records no encoder
+
+    def export_onnx(self, dest: Path) -> None:
+        raise NotImplementedError("a hashing embedder has no model to export")
 
     @property
     def embedded(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -52,3 +52,7 @@ class MemoryStores:
         if previous is not None:
             store.rows = dict(self.by_gen[previous.name].rows)
         return store
+
+    def drop(self, removed: Iterable[Generation]) -> None:
+        for gen in removed:
+            self.by_gen.pop(gen.name, None)

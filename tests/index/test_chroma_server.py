@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from qa.bench.servers import chroma_command, chroma_server
+from qa.bench.servers import chroma_command, chroma_server, free_port
+from qa.cli import doctor
 from qa.config import Settings
 from qa.embed.model import SentenceTransformerEmbedder
+from qa.errors import StoreUnavailableError
 from qa.index import layout
 from qa.index.build import build_index
 from qa.index.vectors import http_client
@@ -90,3 +94,39 @@ def test_cli_ask_with_chroma_url(
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )  # fmt: skip
     assert res.returncode != 0 and "rebuild" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_server_stopped_mid_session_is_an_outage_and_answers_resume_when_it_is_back(
+    tmp_path: Path, settings: Settings, real_embedder: SentenceTransformerEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.assistant import Assistant
+
+    port, data = free_port(), tmp_path / "chroma-data"
+    url = f"http://127.0.0.1:{port}"
+    with chroma_server(data, port=port):
+        s = Settings(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, llm="extractive", chroma_url=url)
+        build_index(s, real_embedder, progress=False)
+        published = layout.require_current(s.index_dir).name
+        bot = Assistant.open(settings=s)
+        assert "cannot use WeChat Pay" in bot.ask("Can WeChat Pay be used on Taobao?").text
+        args = argparse.Namespace(corpus_dir=str(s.corpus_dir), index_dir=str(s.index_dir), chroma_url=url,
+                                  llm="extractive", top_k=None)  # fmt: skip
+        assert doctor.run(args) == 0
+        assert f"[ok  ] Chroma server: {url} answers; collection" in capsys.readouterr().out
+    # Out of the block the server is gone, killed as a crash would (no goodbye to its clients).
+    assert doctor.run(args) == 1
+    assert "[FAIL] Chroma server" in capsys.readouterr().out
+
+    for attempt in (lambda: bot.ask("Who owns the South China Morning Post?"), lambda: Assistant.open(settings=s)):
+        with pytest.raises(StoreUnavailableError) as info:
+            attempt()
+        assert f"the Chroma server at {url} is not reachable" in info.value.message
+        assert "chroma run" in str(info.value.hint) and "rebuild" not in str(info.value)  # not damage
+    (s.corpus_dir / "new.txt").write_text("The zebra count at the Hangzhou office reached 17.\n", encoding="utf-8")
+    with pytest.raises(StoreUnavailableError):
+        build_index(s, real_embedder, progress=False)
+    assert layout.require_current(s.index_dir).name == published  # a failed update changes nothing
+
+    with chroma_server(data, port=port):  # the same server back: the index was never damaged
+        assert "Alibaba" in bot.ask("Who owns the South China Morning Post?").text
+        assert build_index(s, real_embedder, progress=False).added == ["new.txt"]
