@@ -21,8 +21,10 @@ Rules (also in the README's evaluation section):
   *relevant* when its normalised quote and an evidence string share a run of at least
   ``MIN_SHARED_WORDS`` consecutive words (the whole string when it is shorter), or when the
   quote contains a key-fact alias that is not made only of stop words and not only of words
-  of the question itself (the question's own words prove nothing). Precision = relevant /
-  all citations; recall = share of answerable questions with at least one relevant one.
+  of the question itself (the question's own words prove nothing). Words are qa.text's
+  tokens; an alias's words match by stem, and its last word also as a word start.
+  Precision = relevant / all citations; recall = share of answerable questions with at
+  least one relevant one.
 - Abstention: correct refusal = share of unanswerable questions abstained on; false refusal
   = share of answerable questions abstained on.
 - Latency: p50 and p95 of the wall time of ``ask()``, linear interpolation between ranks.
@@ -37,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qa.evaluation.golden import GoldenQuestion
-from qa.text import STOPWORDS, normalize, words
+from qa.text import normalize, stem, stop_words, tokens
 
 MIN_SHARED_WORDS = 5  # long enough that two unrelated news sentences rarely share such a run
 DEPTHS = (1, 3, 5)  # hit@k reported for these k
@@ -178,23 +180,30 @@ def shares_run(a: Sequence[str], b: Sequence[str], n: int = MIN_SHARED_WORDS) ->
     return any(tuple(b[i : i + n]) in grams for i in range(len(b) - n + 1))
 
 
+def _same_word(word: str, alias_word: str, last: bool) -> bool:
+    # One word, inflected or not ("monopolies" for "monopoly": qa.text.stem). The alias's last
+    # word may also be a word start, as the answer's substring rule allows: the golden set
+    # writes "monopol", "subsid", "declin".
+    return word == alias_word or stem(word) == stem(alias_word) or (last and word.startswith(alias_word))
+
+
 def _contains_words(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    # The alias's last word may be a stem: the golden set writes "monopol", "subsid", "declin".
     k = len(needle)
     for i in range(len(haystack) - k + 1):
-        if list(haystack[i : i + k - 1]) == list(needle[:-1]) and haystack[i + k - 1].startswith(needle[-1]):
+        if all(_same_word(haystack[i + j], needle[j], j == k - 1) for j in range(k)):
             return True
     return False
 
 
 def informative_aliases(golden: GoldenQuestion) -> list[list[str]]:
     """Return the key-fact aliases (as words) that can show a quote is on topic."""
-    asked = set(words(" ".join((golden.question, *golden.history))))
+    asked = set(tokens(" ".join((golden.question, *golden.history))))
+    stop = stop_words()
     out = []
     for group in golden.key_facts:
         for alias in group:
-            ws = words(alias)
-            if ws and not all(w in STOPWORDS for w in ws) and not all(w in asked for w in ws):
+            ws = tokens(alias)
+            if ws and not all(w in stop for w in ws) and not all(w in asked for w in ws):
                 out.append(ws)
     return out
 
@@ -203,8 +212,8 @@ def citation_relevant(cited: Cited, golden: GoldenQuestion) -> bool:
     """Return True when the citation quotes the evidence or states a key fact (see module doc)."""
     if golden.gold_sources:
         return any(s in golden.gold_sources for s in cited.sources)
-    quote = words(cited.quote)
-    if any(shares_run(quote, words(e)) for e in golden.evidence):
+    quote = tokens(cited.quote)
+    if any(shares_run(quote, tokens(e)) for e in golden.evidence):
         return True
     return any(_contains_words(quote, alias) for alias in informative_aliases(golden))
 

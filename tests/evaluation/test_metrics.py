@@ -165,6 +165,10 @@ def test_stop_word_aliases_prove_nothing_but_stems_match_word_starts() -> None:
     q = question(key_facts=(("no", "not"), ("monopol",)), evidence=(), text="Why did they open up?")
     assert not citation_relevant(Cited("This is not the point."), q)
     assert citation_relevant(Cited("efforts to break up tech monopolies"), q)
+    inflected = question(key_facts=(("monopoly", "ant group"),), evidence=(), text="Why did they open up?")
+    assert citation_relevant(Cited("the monopolies were broken up"), inflected)  # one word, by stem
+    assert citation_relevant(Cited("Ant Group's listing"), inflected)  # a possessive is the same word
+    assert not citation_relevant(Cited("the monopolist was fined"), inflected)  # another word
 
 
 def test_follow_up_history_words_do_not_make_a_quote_relevant() -> None:
