@@ -171,6 +171,12 @@ def first_hit_rank(retrieved: Sequence[Retrieved], golden: GoldenQuestion) -> in
     return None
 
 
+def evidence_found(retrieved: Sequence[Retrieved], golden: GoldenQuestion) -> tuple[bool, ...]:
+    """Return, per evidence string of ``golden``, whether one of the top ``max(DEPTHS)`` passages holds it."""
+    top = [normalize(p.text) for p in retrieved[: max(DEPTHS)]]
+    return tuple(any(normalize(e) in text for text in top) for e in golden.evidence)
+
+
 def shares_run(a: Sequence[str], b: Sequence[str], n: int = MIN_SHARED_WORDS) -> bool:
     """Return True when word lists ``a`` and ``b`` share ``n`` consecutive words (all of ``b`` if shorter)."""
     n = min(n, len(b))
@@ -239,9 +245,8 @@ def judge(outcome: Outcome) -> Judgement:
             wrong = () if outcome.abstained else ("answered a question the documents do not answer",)
         return Judgement(outcome, None, (), (), len(distinct_citations(outcome.citations)), 0, wrong)
 
-    top = outcome.retrieved[: max(DEPTHS)]
     rank = first_hit_rank(outcome.retrieved, g)
-    found = tuple(any(normalize(e) in normalize(p.text) for p in top) for e in g.evidence)
+    found = evidence_found(outcome.retrieved, g)
     answered = not outcome.abstained and not outcome.error
     facts = tuple(answered and any(alias_in(outcome.text, a, g.fact_match) for a in grp) for grp in g.key_facts)
     cites = distinct_citations(outcome.citations) if answered else []
@@ -279,8 +284,19 @@ def mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def hit_rates(ranks: Sequence[int | None]) -> tuple[dict[int, float | None], float | None]:
+    """Return hit@k for every k of :data:`DEPTHS` and the MRR, from first-hit ranks (None: no hit)."""
+    hit_at = {k: mean([float(r is not None and r <= k) for r in ranks]) for k in DEPTHS}
+    return hit_at, mean([1.0 / r if r else 0.0 for r in ranks])
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Return the ``q``-th percentile (0-100), interpolating linearly between closest ranks."""
+    """Return the ``q``-th percentile (0-100), interpolating linearly between closest ranks.
+
+    The one percentile of the package (``qa eval`` and ``qa bench``): numpy's default method,
+    so the 50th is the median (``statistics.median``) and p95 of twenty samples moves smoothly
+    with them rather than jumping to whichever sample ranks 19th.
+    """
     if not values:
         return None
     ordered = sorted(values)
@@ -294,7 +310,7 @@ def score(judgements: Sequence[Judgement]) -> Scores:
     """Return the metrics over ``judgements`` (see the module docstring for each rule)."""
     ans = [j for j in judgements if j.outcome.golden.answerable]
     una = [j for j in judgements if not j.outcome.golden.answerable]
-    ranks = [j.rank for j in ans]
+    hit_at, mrr = hit_rates([j.rank for j in ans])
     with_facts = [j for j in ans if j.facts]
     n_cites = sum(j.citations for j in ans)
     evidence = [ok for j in ans for ok in j.evidence_found]
@@ -303,8 +319,8 @@ def score(judgements: Sequence[Judgement]) -> Scores:
         n=len(judgements),
         answerable=len(ans),
         unanswerable=len(una),
-        hit_at={k: mean([float(r is not None and r <= k) for r in ranks]) for k in DEPTHS},
-        mrr=mean([1.0 / r if r else 0.0 for r in ranks]),
+        hit_at=hit_at,
+        mrr=mrr,
         evidence_recall=mean([float(ok) for ok in evidence]),
         key_fact_recall=mean([sum(j.facts) / len(j.facts) for j in with_facts]),
         all_facts=mean([float(all(j.facts)) for j in with_facts]),
