@@ -32,7 +32,7 @@ class Settings:
     # Shared ONNX query encoders, one per model (qa.embed.cache); None: $XDG_CACHE_HOME/qa or ~/.cache/qa.
     cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
-    scorer: str = "answer-scorer-v1"  # the answer-sentence model in qa/answer/models/ (or a .json path)
+    scorer: str = "answer-scorer-v2"  # the answer-sentence model in qa/answer/models/ (or a .json path)
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
     candidates: int = 20  # passages each retriever contributes before fusion
     max_question_chars: int = 2000

@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from qa.answer.features import FEATURES  # noqa: E402
 
 POOL = ROOT.parent / "shared" / "benchmarks" / "squad2-pool.json"
-VERSION = "answer-scorer-v1"
+VERSION = "answer-scorer-v2"
 SEED = 11
 TARGET_FALSE_REFUSAL = 0.08  # the stated operating point, on the held-out articles
 # Five development-set articles and one training-set article (with unanswerable questions),
@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     np.random.seed(SEED)
     digest = hashlib.sha256(args.pool.read_bytes()).hexdigest()[:16]
-    cache = args.work / f"features-{digest}-{args.limit or 'all'}-{len(FEATURES)}.npz"
+    # The version is in the key: a new version means new features (qa.text.stem, ...), never a stale cache.
+    cache = args.work / f"features-{VERSION}-{digest}-{args.limit or 'all'}-{len(FEATURES)}.npz"
     if cache.is_file() and not args.fresh:
         data = dict(np.load(cache))
     else:

@@ -21,15 +21,16 @@ from tests.conftest import GOLDEN
 
 DOCS = GOLDEN.parent / "docs"
 
-# Floors not met when measured on 2026-12-01 (`qa eval --llm extractive`, answer-scorer-v1).
+# Floors not met when measured on 2026-12-01 (`qa eval --llm extractive`, answer-scorer-v2).
 KNOWN_GAPS = {
-    ("seeds", "abstention.false_refusal"): "measured 0.104 (5 of 48); floor 0.10: paraphrases refused by the "
-    "foreign-words and unknown-name rules",
-    ("docs", "retrieval.hit@5"): "measured 0.893; floor 0.95: table rows without their header, PDF prose",
-    ("docs", "answer.key_fact_recall"): "measured 0.661; floor 0.85: the right passage, the wrong sentence quoted",
-    ("docs", "citations.precision"): "measured 0.663; floor 0.90: runners-up and partners that hold no fact",
+    ("seeds", "abstention.false_refusal"): "measured 0.125 (6 of 48); floor 0.10: paraphrases refused by the "
+    "foreign-words and unknown-name rules, a two-month question by the time rule (q36: its July sentence is "
+    "not quoted)",
+    ("docs", "retrieval.hit@5"): "measured 0.929; floor 0.95: table rows without their header, PDF prose",
+    ("docs", "answer.key_fact_recall"): "measured 0.667; floor 0.85: the right passage, the wrong sentence quoted",
+    ("docs", "citations.precision"): "measured 0.667; floor 0.90: runners-up and partners that hold no fact",
     ("docs", "abstention.correct_refusal"): "measured 0.588 (10 of 17); floor 0.70: near misses answered",
-    ("docs", "abstention.false_refusal"): "measured 0.131 (11 of 84); floor 0.10: paraphrases and table facts refused",
+    ("docs", "abstention.false_refusal"): "measured 0.107 (9 of 84); floor 0.10: paraphrases and table facts refused",
 }
 
 

@@ -13,33 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from qa.text import STOPWORDS, words
+from qa.text import stems, tokens
 from qa.types import Passage, Sentence
-
-
-def stem(word: str) -> str:
-    """Return a crude stem: possessive and plural dropped, cut to 5 characters.
-
-    Crude, but it matches "collaborate"/"collaboration", "Normans"/"Norman's"/"Norman".
-    A number is kept whole ("1970s" → "1970", never "7n2" → "7").
-    """
-    word = word.removesuffix("'s").removesuffix("'")
-    if word[:1].isdigit():
-        return word.removesuffix("s") if word[:-1].isdigit() else word
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return word[:5] if len(word) > 5 else word
-
-
-STOPWORD_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 @dataclass(frozen=True)
 class CorpusStats:
-    """Document frequencies of stems over passages, the corpus vocabulary and each file's sentences."""
+    """Document frequencies of stems (qa.text.stem) over passages, the vocabulary and each file's sentences."""
 
     passages: int
-    df: Mapping[str, int]
+    df: Mapping[str, int]  # content stem → passages holding it
     vocabulary: frozenset[str]  # every word, possessives stripped
     sentences: Mapping[str, tuple[Sentence, ...]] = field(default_factory=dict)  # per source, in file order
     starts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # source → sentence start → position
@@ -51,7 +34,6 @@ class CorpusStats:
     def build(cls, passages: Iterable[Passage]) -> CorpusStats:
         df: dict[str, int] = defaultdict(int)
         vocab: set[str] = set()
-        stems: dict[str, str] = {}
         per_source: dict[str, dict[int, Sentence]] = defaultdict(dict)
         doc: dict[str, set[str]] = defaultdict(set)
         owners: dict[tuple[str, int], Passage] = {}
@@ -59,9 +41,8 @@ class CorpusStats:
         n = 0
         for p in passages:
             n += 1
-            seen = set(words(p.text))
-            vocab |= seen
-            have = {stems.get(w) or stems.setdefault(w, stem(w)) for w in seen}
+            vocab.update(tokens(p.text))
+            have = set(stems(p.text))
             for s in have:
                 df[s] += 1
             doc[p.span.source] |= have
@@ -72,7 +53,7 @@ class CorpusStats:
         ordered = {src: tuple(v[k] for k in sorted(v)) for src, v in per_source.items()}
         starts = {src: {s.start: i for i, s in enumerate(sents)} for src, sents in ordered.items()}
         vocabulary = frozenset(w.removesuffix("'s") for w in vocab)
-        doc_stems = {src: frozenset(v - STOPWORD_STEMS) for src, v in doc.items()}
+        doc_stems = {src: frozenset(v) for src, v in doc.items()}
         headings = {src: len(h - {""}) for src, h in sections.items()}
         return cls(n, dict(df), vocabulary, ordered, starts, doc_stems, owners, headings)
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from qa.answer.corpus import CorpusStats, stem
+from qa.answer.corpus import CorpusStats
 from qa.answer.features import within_one_edit
-from qa.text import content_words, fold, short_stem, words
+from qa.text import content_words, fold, stem, tokens
 from qa.types import Passage, Sentence
 
 # Calibrated on tests/golden/calibration.jsonl (written for calibration only, not an evaluation
@@ -34,14 +34,6 @@ class Refusal:
 
     rule: str
     message: str
-
-
-def overlap(question_words: Collection[str], sentence: str) -> float:
-    """Return the share of ``question_words`` (stemmed) present in ``sentence``."""
-    if not question_words:
-        return 0.0
-    have = {short_stem(w) for w in content_words(sentence)}
-    return sum(1 for w in question_words if short_stem(w) in have) / len(question_words)
 
 
 _INJECTION = re.compile(
@@ -85,7 +77,7 @@ def unknown_names(question: str, stats: CorpusStats | Collection[str]) -> list[s
         token = m.group(0)
         # In a compound like "Alibaba-linked" only the capitalised parts (and numbers) are names.
         named = [p for p in re.split(r"[-/]", token) if p[:1].isupper() or p[:1].isdigit()]
-        parts = [w.removesuffix("'s") for p in named for w in words(p)]
+        parts = [w.removesuffix("'s") for p in named for w in tokens(p)]
         if parts and any(not known(w, stats) for w in parts) and token not in missing:
             missing.append(token)
     return missing
@@ -93,7 +85,7 @@ def unknown_names(question: str, stats: CorpusStats | Collection[str]) -> list[s
 
 def vocabulary(passages: Collection[Passage]) -> frozenset[str]:
     """Return every word of the passages, possessives stripped (for :func:`unknown_names`)."""
-    return frozenset(w.removesuffix("'s") for p in passages for w in words(p.text))
+    return frozenset(w.removesuffix("'s") for p in passages for w in tokens(p.text))
 
 
 # Answer typing: "how many" wants a count (digits or number words); "how much", "what
@@ -139,7 +131,7 @@ def time_words(question: str) -> list[str]:
 
 def _mentions(text: str, when: str) -> bool:
     if when[:1].isdigit():  # "1970" is in "1970s", never in "19700"
-        return any(stem(w) == when for w in words(text))
+        return any(stem(w) == when for w in tokens(text))
     return when.lower() in text.lower()
 
 

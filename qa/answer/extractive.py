@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.answer.citations import cite
-from qa.answer.corpus import CorpusStats, stem
+from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.errors import ConfigError
-from qa.text import STOPWORDS, display, normalize, words
+from qa.text import display, normalize, stems, tokens
 from qa.types import ABSTAIN_TEXT, Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
                 # answer too. Ingestion keeps a lead-in and its list in one passage.
                 rest = [t for t in best.passage.sentences if t.start > neighbour.start]
                 chosen += [(best.passage, t) for t in rest[: LEAD_IN_ITEMS - 1]]
-        qwords = {stem(w) for w in words(question) if w not in STOPWORDS}
+        qwords = set(stems(question))
         covered = qwords & _stems(" ".join(s.text for _, s in chosen))
         seen = {normalize(s.text) for _, s in chosen}
         for s in scored[1:]:
@@ -204,7 +204,7 @@ def _with_headings(
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text) if w not in STOPWORDS}
+    return set(stems(text))
 
 
 def _near_duplicate(a: str, b: str) -> bool:
@@ -213,7 +213,7 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def _opens_with_reference(text: str) -> bool:
-    first = words(text[:40])[:1]
+    first = tokens(text[:40])[:1]
     return bool(first) and first[0] in {"this", "these", "that", "those", "it", "they", "such", "he", "she"}
 
 

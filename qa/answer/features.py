@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.corpus import CorpusStats, stem
-from qa.text import STOPWORDS, fold, words
+from qa.answer.corpus import CorpusStats
+from qa.text import fold, stem, stems, tokens
 from qa.types import Hit, Passage, Sentence
 
 if TYPE_CHECKING:
@@ -135,8 +135,8 @@ def names(text: str) -> list[str]:
         before = folded[: m.start()].rstrip()
         if not before or before[-1] in ".?!:;\"'(" or m.group(0) == "I":
             continue
-        out.extend(w.removesuffix("'s") for w in words(m.group(0)))
-    out.extend(w for w in words(folded) if w[:1].isdigit())
+        out.extend(w.removesuffix("'s") for w in tokens(m.group(0)))
+    out.extend(w for w in tokens(folded) if w[:1].isdigit())
     return list(dict.fromkeys(out))
 
 
@@ -187,10 +187,9 @@ class Question:
 
     @classmethod
     def parse(cls, text: str, stats: CorpusStats) -> Question:
-        content = [w for w in words(text) if w not in STOPWORDS]
-        stems = {stem(w): stats.idf(stem(w)) for w in content}
+        idf = {s: stats.idf(s) for s in stems(text)}
         return cls(
-            text, qtype(text), stems, tuple(dict.fromkeys(stem(w) for w in names(text))), bool(_NEGATION.search(text))
+            text, qtype(text), idf, tuple(dict.fromkeys(stem(w) for w in names(text))), bool(_NEGATION.search(text))
         )
 
 
@@ -220,7 +219,7 @@ class _Words:
             return frozenset()
         got = self.cache.get(text)
         if got is None:
-            got = self.cache[text] = frozenset(stem(w) for w in words(text) if w not in STOPWORDS)
+            got = self.cache[text] = frozenset(stems(text))
         return got
 
 
@@ -342,7 +341,7 @@ def featurise(
             "lead_in": float(text.rstrip().endswith(":")),
             "neg_question": float(q.negated),
             "neg_mismatch": float(q.negated != bool(_NEGATION.search(text))),
-            "length": math.log1p(len(words(text))),
+            "length": math.log1p(len(tokens(text))),
             "position": index / max(count - 1, 1),
             "first_in_doc": float(index == 0),
             "hit_rank_inv": 1.0 / max(c.hit.rank, 1),

@@ -131,12 +131,12 @@ def usable_rewrite(rewritten: str, question: str) -> bool:
     ("The company that owns the Post is a subsidiary of China Daily."), and retrieving with
     that sentence finds nothing useful: such a reply is refused and the rule-based rewrite used.
     """
-    from qa.text import content_words, short_stem
+    from qa.text import stems
 
     if not rewritten.endswith(("?", "\uff1f")) or "[" in rewritten:
         return False
-    wanted = {short_stem(w) for w in content_words(question)}
-    kept = wanted & {short_stem(w) for w in content_words(rewritten)}
+    wanted = set(stems(question))
+    kept = wanted & set(stems(rewritten))
     return len(kept) >= (len(wanted) + 1) // 2
 
 

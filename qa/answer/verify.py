@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.text import content_words, fold, short_stem
+from qa.text import fold, stems
 
 if TYPE_CHECKING:
     from qa.embed.model import Embedder
@@ -114,11 +114,10 @@ def _negated(text: str) -> bool:
 
 
 def lexical_support(claim: str, sentence: str) -> float:
-    words = {short_stem(w) for w in content_words(claim)}
-    if not words:
+    wanted = set(stems(claim))
+    if not wanted:
         return 0.0
-    have = {short_stem(w) for w in content_words(sentence)}
-    return len(words & have) / len(words)
+    return len(wanted & set(stems(sentence))) / len(wanted)
 
 
 def verify_claims(

@@ -81,26 +81,6 @@ def _note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """Return the nearest-rank percentile (no interpolation: a value that was measured)."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return float(ordered[int(rank) - 1])
-
-
-def read_golden(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def evidence_hit(question: dict[str, Any], texts: Sequence[str]) -> int:
-    """Return 1 when a retrieved text holds the question's evidence (normalised), else 0."""
-    from qa.text import normalize
-
-    evidence = question.get("evidence") or []
-    wanted = [normalize(e) for e in ([evidence] if isinstance(evidence, str) else evidence)]
-    return int(any(w in normalize(t) for t in texts for w in wanted))
-
-
 def env() -> dict[str, str]:
     """The environment of measured child processes: no QA_* settings of the caller, offline."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
@@ -193,43 +173,45 @@ def warm(args: argparse.Namespace, seeds_index: Path) -> dict[str, Any]:
     """Answer every golden question in one process: answer and retrieval latency, retrieval hit@5."""
     from qa.assistant import Assistant
     from qa.config import Settings
+    from qa.evaluation.golden import load_golden
+    from qa.evaluation.metrics import first_hit_rank, hit_rates, percentile
+    from qa.evaluation.runner import outcome_from
     from qa.followup import condense_by_rule
 
     bot = Assistant.open(settings=Settings(corpus_dir=args.corpus, index_dir=seeds_index, llm="extractive"))
-    questions = read_golden(args.golden)
+    questions = load_golden(args.golden)
     bot.ask("A first question to warm up: who owns the newspaper?")
-    answer_ms, retrieve_ms, hits, answerable = [], [], 0, 0
+    answer_ms, retrieve_ms, ranks = [], [], []
     for q in questions:
         t0 = time.perf_counter()
-        ans = bot.ask(q["question"], q.get("history", []))
+        ans = bot.ask(q.question, q.history)
         answer_ms.append((time.perf_counter() - t0) * 1000)
-        if q.get("answerable", True):
-            answerable += 1
-            hits += evidence_hit(q, [h.passage.text for h in ans.hits])
+        if q.answerable:  # scored as qa eval scores retrieval (heading path and text, evidence normalised)
+            ranks.append(first_hit_rank(outcome_from(q, ans, 0.0).retrieved, q))
     uncached_ms = []
     clear: Callable[[], None] = getattr(bot.embedder, "clear_cache", lambda: None)
     cached = hasattr(bot.embedder, "clear_cache")
     for q in questions if cached else []:  # the conservative figure: every sentence encoded afresh
         clear()
         t0 = time.perf_counter()
-        bot.ask(q["question"], q.get("history", []))
+        bot.ask(q.question, q.history)
         uncached_ms.append((time.perf_counter() - t0) * 1000)
     for q in questions:  # retrieval alone (query embedding + dense + BM25 + fusion), as the starter does
         clear()
-        query = condense_by_rule(q["question"], q.get("history", []))
+        query = condense_by_rule(q.question, q.history)
         t0 = time.perf_counter()
         bot.retriever.search(query, bot.settings.top_k)
         retrieve_ms.append((time.perf_counter() - t0) * 1000)
     return {
         "questions": len(questions),
         "embedder": type(bot.embedder).__name__,
-        "answer_p50_ms": statistics.median(answer_ms),
+        "answer_p50_ms": percentile(answer_ms, 50),
         "answer_p95_ms": percentile(answer_ms, 95),
-        "answer_uncached_p50_ms": statistics.median(uncached_ms) if uncached_ms else None,
-        "answer_uncached_p95_ms": percentile(uncached_ms, 95) if uncached_ms else None,
-        "retrieve_p50_ms": statistics.median(retrieve_ms),
+        "answer_uncached_p50_ms": percentile(uncached_ms, 50),  # None when the embedder has no cache
+        "answer_uncached_p95_ms": percentile(uncached_ms, 95),
+        "retrieve_p50_ms": percentile(retrieve_ms, 50),
         "retrieve_p95_ms": percentile(retrieve_ms, 95),
-        "hit@5": hits / max(1, answerable),
+        "hit@5": hit_rates(ranks)[0][5],
     }
 
 

@@ -1,11 +1,15 @@
 """The usual starting point, for comparison: LlamaIndex's starter configuration on the same corpus.
 
-SimpleDirectoryReader → SentenceSplitter(chunk_size=1024, chunk_overlap=200) → in-memory
-VectorStoreIndex embedded with HuggingFaceEmbedding on the same bundled all-MiniLM-L6-v2 →
+SimpleDirectoryReader → SentenceSplitter(chunk_size=1024, chunk_overlap=200) → VectorStoreIndex
+embedded with HuggingFaceEmbedding on the same bundled all-MiniLM-L6-v2 →
 ``as_retriever(similarity_top_k=2)``: dense only, no de-duplication, no cleaning. Every
 model is passed explicitly: LlamaIndex's global ``Settings`` default to OpenAI and are
 never read or written here. One deliberate difference from the defaults: file metadata is
-not embedded with the text (see StarterRetriever), so the comparison is reproducible.
+not embedded with the text (see StarterRetriever.build), so the comparison is reproducible.
+
+This is the one starter configuration: ``qa eval --baseline`` builds it in memory, and
+``qa bench`` builds it into a Chroma folder (``python -m qa.bench.starter``) so that a fresh
+process can open it and its cold start be timed.
 """
 
 from __future__ import annotations
@@ -16,38 +20,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.errors import ModelUnavailableError
+from qa.errors import IndexMissingError, ModelUnavailableError
 from qa.evaluation.golden import GoldenQuestion
-from qa.evaluation.metrics import DEPTHS, Outcome, Retrieved, first_hit_rank, mean, percentile
-from qa.text import normalize
+from qa.evaluation.metrics import (
+    DEPTHS,
+    Outcome,
+    Retrieved,
+    evidence_found,
+    first_hit_rank,
+    hit_rates,
+    mean,
+    percentile,
+)
 from qa.tokens import TokenCounter, cl100k_encoder, token_counter
 
 CHUNK_SIZE = 1024  # tokens: LlamaIndex's SentenceSplitter defaults
 CHUNK_OVERLAP = 200
 STARTER_TOP_K = 2  # VectorStoreIndex.as_retriever()'s default similarity_top_k
+COLLECTION = "starter"  # the Chroma collection of a persisted starter index
+EXTENSIONS = [".txt", ".md"]  # what SimpleDirectoryReader reads without extra readers
 
 
 class StarterRetriever:
-    """LlamaIndex's starter pipeline over a folder, built in memory."""
+    """LlamaIndex's starter pipeline over a folder: built in memory, or kept in a Chroma folder."""
 
-    def __init__(self, corpus_dir: Path, embed_model: str, top_k: int = STARTER_TOP_K) -> None:
-        from qa.embed.model import offline_environment, resolve_model
+    def __init__(self, index: Any, corpus_dir: Path | None, top_k: int, chunks: int, build_seconds: float) -> None:
+        self.index = index
+        self.retriever = index.as_retriever(similarity_top_k=top_k)
+        self.corpus_dir = corpus_dir.resolve() if corpus_dir is not None else None
+        self.top_k = top_k
+        self.chunks = chunks
+        self.build_seconds = build_seconds
 
-        offline_environment()
-        try:
-            from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
-            from llama_index.core.node_parser import SentenceSplitter
-            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-        except ImportError as exc:
-            raise ModelUnavailableError(
-                f"the baseline needs {exc.name}", "pip install llama-index-core llama-index-embeddings-huggingface"
-            ) from None
-        import transformers
+    @classmethod
+    def build(
+        cls, corpus_dir: Path, embed_model: str, top_k: int = STARTER_TOP_K, chroma_dir: Path | None = None
+    ) -> StarterRetriever:
+        """Index ``corpus_dir`` the starter way: in memory, or into ``chroma_dir`` for :meth:`open`."""
+        from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+        from llama_index.core.node_parser import SentenceSplitter
 
-        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # as the product's embedder does
-        t0 = time.perf_counter()
-        self.corpus_dir = corpus_dir.resolve()
-        docs = SimpleDirectoryReader(str(self.corpus_dir), recursive=True, required_exts=[".txt", ".md"]).load_data()
+        t0 = time.perf_counter()  # the build's time includes loading the model, as the product's does
+        embed = _embedding(embed_model)
+        corpus_dir = corpus_dir.resolve()
+        docs = SimpleDirectoryReader(str(corpus_dir), recursive=True, required_exts=EXTENSIONS).load_data()
         for doc in docs:
             # SimpleDirectoryReader leaves file_path in the text that gets embedded. The path of a
             # temporary folder is random, which made the baseline's ranking change from run to run
@@ -59,12 +75,31 @@ class StarterRetriever:
         # global tokenizer that llama-index would otherwise install.
         encode = cl100k_encoder() or token_counter().encode
         splitter = SentenceSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, tokenizer=encode)
-        embed = HuggingFaceEmbedding(model_name=resolve_model(embed_model), device="cpu")
-        self.index = VectorStoreIndex.from_documents(docs, transformations=[splitter], embed_model=embed)
-        self.retriever = self.index.as_retriever(similarity_top_k=top_k)
-        self.top_k = top_k
-        self.chunks = len(self.index.docstore.docs)
-        self.build_seconds = time.perf_counter() - t0
+        store = _vector_store(_chroma_collection(chroma_dir, create=True)) if chroma_dir is not None else None
+        storage = StorageContext.from_defaults(vector_store=store) if store is not None else None
+        index = VectorStoreIndex.from_documents(docs, storage_context=storage, transformations=[splitter],
+                                                embed_model=embed)  # fmt: skip
+        chunks = int(store.client.count()) if store is not None else len(index.docstore.docs)
+        return cls(index, corpus_dir, top_k, chunks, time.perf_counter() - t0)
+
+    @classmethod
+    def open(
+        cls, chroma_dir: Path, embed_model: str, top_k: int = STARTER_TOP_K, corpus_dir: Path | None = None
+    ) -> StarterRetriever:
+        """Open a starter index that :meth:`build` kept in ``chroma_dir``; a missing or empty one is an error.
+
+        An empty collection would rank nothing and score hit@k 0 as if measured: when the
+        build failed, the figures must say so instead.
+        """
+        collection = _chroma_collection(chroma_dir, create=False)  # before the model loads: fail fast
+        chunks = int(collection.count())
+        if chunks == 0:
+            raise IndexMissingError(f"the starter index in {chroma_dir} is empty", "build it first (its build failed?)")
+        embed = _embedding(embed_model)
+        from llama_index.core import VectorStoreIndex
+
+        store = _vector_store(collection)
+        return cls(VectorStoreIndex.from_vector_store(store, embed_model=embed), corpus_dir, top_k, chunks, 0.0)
 
     def retrieve(self, query: str) -> list[Retrieved]:
         """Return the top-k chunks for ``query``, best first."""
@@ -78,9 +113,51 @@ class StarterRetriever:
     def _source(self, metadata: dict[str, Any]) -> str:
         path = metadata.get("file_path")
         try:
+            if self.corpus_dir is None:
+                raise ValueError("no corpus folder to be relative to")
             return Path(str(path)).resolve().relative_to(self.corpus_dir).as_posix()
         except (TypeError, ValueError):
             return str(metadata.get("file_name", ""))
+
+
+def _embedding(embed_model: str) -> Any:
+    """Return LlamaIndex's HuggingFaceEmbedding on ``embed_model``, offline (the product's bundled model)."""
+    from qa.embed.model import offline_environment, resolve_model
+
+    offline_environment()
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            f"the baseline needs {exc.name}", "pip install llama-index-core llama-index-embeddings-huggingface"
+        ) from None
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # as the product's embedder does
+    return HuggingFaceEmbedding(model_name=resolve_model(embed_model), device="cpu")
+
+
+def _chroma_collection(chroma_dir: Path, create: bool) -> Any:
+    """Return the starter's collection in a local Chroma folder (chromadb alone: no LlamaIndex yet)."""
+    import chromadb
+
+    from qa.index.vectors import chroma_settings
+
+    if not create and not chroma_dir.is_dir():
+        raise IndexMissingError(f"no starter index in {chroma_dir}", "build it first")
+    client = chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings())
+    if create:
+        return client.get_or_create_collection(COLLECTION)
+    try:
+        return client.get_collection(COLLECTION)
+    except Exception as exc:  # chromadb raises its own NotFoundError (a ValueError in older versions)
+        raise IndexMissingError(f"no starter collection in {chroma_dir}: {exc}", "build it first") from exc
+
+
+def _vector_store(collection: Any) -> Any:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    return ChromaVectorStore(chroma_collection=collection)
 
 
 @dataclass(frozen=True)
@@ -104,7 +181,7 @@ class Baseline:
     """
 
     def __init__(self, corpus_dir: Path, embed_model: str) -> None:
-        self.starter = StarterRetriever(corpus_dir, embed_model, max(DEPTHS))
+        self.starter = StarterRetriever.build(corpus_dir, embed_model, max(DEPTHS))
         # A corpus of two chunks or fewer gives the same chunks at any depth: one row is enough.
         self.depths = (STARTER_TOP_K, max(DEPTHS)) if self.starter.chunks > STARTER_TOP_K else (STARTER_TOP_K,)
         self.starter.retrieve("warm-up")  # first-call set-up is not a question's latency
@@ -190,16 +267,14 @@ def system_row(
 ) -> SystemRow:
     """Return the comparison row for (question, ranked passages, latency ms) triples."""
     answerable = [(g, r) for g, r, _ in items if g.answerable]
-    ranks = [first_hit_rank(r, g) for g, r in answerable]
-    evidence = [
-        any(normalize(e) in normalize(p.text) for p in r[: max(DEPTHS)]) for g, r in answerable for e in g.evidence
-    ]
+    hit_at, mrr = hit_rates([first_hit_rank(r, g) for g, r in answerable])
+    evidence = [ok for g, r in answerable for ok in evidence_found(r, g)]
     latencies = [ms for _, _, ms in items]
     return SystemRow(
         label=label,
         top_k=top_k,
-        hit_at={k: mean([float(x is not None and x <= k) for x in ranks]) for k in DEPTHS},
-        mrr=mean([1.0 / x if x else 0.0 for x in ranks]),
+        hit_at=hit_at,
+        mrr=mrr,
         evidence_recall=mean([float(ok) for ok in evidence]),
         context_chars=mean([float(sum(len(p.text) for p in r)) for _, r, _ in items]),
         context_tokens=mean([float(sum(counter.count(p.text) for p in r)) for _, r, _ in items]),

@@ -25,7 +25,7 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
-MANIFEST_FORMAT = 2  # 2: passages carry heading paths and plain forms; files carry block keys
+MANIFEST_FORMAT = 3  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json)
 KEEP_GENERATIONS = 2  # the current one and the one before, which open readers may still use
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from qa.ingest.clean import dropped_blocks
 from qa.ingest.formats import inline_plain, sections_of
 from qa.ingest.outline import line_of, line_starts
-from qa.text import normalize
+from qa.text import nltk_data, normalize
 from qa.types import Block, Document, Passage, Section, Sentence, Span
 
 MAX_CHARS = 600
@@ -43,17 +43,12 @@ def punkt_spans() -> SentenceSplitter:
 
     llama-index-core ships the punkt_tab tables, so nothing is downloaded.
     """
-    import importlib.util
-    from pathlib import Path
-
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec is not None and spec.origin:
-        cache = Path(spec.origin).parent / "_static" / "nltk_cache"
-        if str(cache) not in nltk.data.path:
-            nltk.data.path.insert(0, str(cache))
+    cache = nltk_data()
+    if cache is not None and str(cache) not in nltk.data.path:
+        nltk.data.path.insert(0, str(cache))
     tokenizer = PunktTokenizer("english")
     splitter: SentenceSplitter = tokenizer.span_tokenize
     return splitter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from qa.text import content_words, words
+from qa.text import stem, stems, tokens
 from qa.types import Passage
 from qa.web.render import esc
 
@@ -40,21 +40,13 @@ def covered_examples(examples: Sequence[str], passages: Iterable[Passage]) -> li
     The defaults are about seeds/: someone who indexed their own folder should not be offered
     questions about WeChat, so examples that the corpus does not speak about are dropped.
     """
-    vocabulary = {_stem(w) for p in passages for w in words(p.text)}
+    vocabulary = {stem(w) for p in passages for w in tokens(p.text)}
     kept = []
     for question in examples:
-        wanted = [_stem(w) for w in content_words(question)]
+        wanted = stems(question)
         if wanted and sum(w in vocabulary for w in wanted) >= COVERAGE * len(wanted):
             kept.append(question)
     return kept
-
-
-def _stem(word: str) -> str:
-    """Strip a common English ending, so "owns" meets "owner" and "opens" meets "open"."""
-    for suffix in ("ing", "ed", "es", "er", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def header_html(files: int, passages: int, corpus: str) -> str:

@@ -1,13 +1,18 @@
-"""``qa bench`` pieces that need no measuring: the generated corpus, percentiles, the table."""
+"""``qa bench`` pieces that need no measuring: the generated corpus, the starter's refusals, the table."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import pytest
+
+from qa.bench import starter
 from qa.bench.corpus import change_one_file, write_corpus
-from qa.bench.measure import evidence_hit, percentile, table
+from qa.bench.measure import table
 from qa.cli.bench import register
+from qa.errors import IndexMissingError
+from qa.evaluation.baseline import COLLECTION, StarterRetriever
 from qa.ingest.dedupe import dedupe
 from qa.ingest.load import load_corpus
 from qa.ingest.split import split_document
@@ -24,16 +29,24 @@ def test_generated_corpus_has_one_passage_per_paragraph_and_no_duplicates(tmp_pa
     assert change_one_file(tmp_path) == files[0] and files[0].read_text().startswith(before)
 
 
-def test_percentile_is_a_measured_value() -> None:
-    values = [float(v) for v in range(1, 21)]
-    assert percentile(values, 50) == 10.0 and percentile(values, 95) == 19.0 and percentile(values, 100) == 20.0
-    assert percentile([7.0], 95) == 7.0
+def test_the_starter_refuses_a_missing_or_empty_index_instead_of_scoring_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When the bench's setup failed, the starter used to rank an empty Chroma and report hit@5 0.0.
+    import chromadb
 
+    from qa.index.vectors import chroma_settings
 
-def test_evidence_hit_normalises_quotes_and_case() -> None:
-    q = {"evidence": ["users still can’t use WeChat Pay"]}
-    assert evidence_hit(q, ["Nothing here.", "Users still can't use WeChat  Pay on Taobao."]) == 1
-    assert evidence_hit(q, ["WeChat Pay works everywhere."]) == 0
+    assert starter.main(["ask", "--chroma", str(tmp_path / "never-built")]) == IndexMissingError.exit_code
+    assert "no starter index" in capsys.readouterr().err
+    client = chromadb.PersistentClient(path=str(tmp_path / "empty"), settings=chroma_settings())
+    client.get_or_create_collection(COLLECTION)  # what a build that failed half-way leaves
+    with pytest.raises(IndexMissingError, match="empty"):
+        StarterRetriever.open(tmp_path / "empty", "all-MiniLM-L6-v2")
+    other = chromadb.PersistentClient(path=str(tmp_path / "other"), settings=chroma_settings())
+    other.get_or_create_collection("something-else")
+    with pytest.raises(IndexMissingError, match="no starter collection"):
+        StarterRetriever.open(tmp_path / "other", "all-MiniLM-L6-v2")
 
 
 def test_table_shows_figures_targets_and_failed_sections() -> None:

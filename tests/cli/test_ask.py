@@ -71,12 +71,6 @@ def imported(*args: str, env: dict[str, str]) -> set[str]:
     return set(re.findall(r"^import time:.*\|\s*(\S+)\s*$", done.stderr, re.M))
 
 
-@pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/index/bm25.py and qa/index/vectors.py still import LlamaIndex (the h12-embedidx branch removes "
-    "that); once merged this passes: remove the marker",
-)
 def test_qa_ask_extractive_and_auto_without_ollama_never_import_llamaindex(
     seeds_index: Settings, closed_port: str
 ) -> None:

@@ -59,12 +59,29 @@ def test_starter_top_2_is_the_head_of_its_top_5(tmp_path: Path, loads_real_model
               "tidal energy", "bee keeping", "chess openings"]  # fmt: skip
     for i, topic in enumerate(topics):
         (corpus / f"doc{i}.txt").write_text(f"This note is about {topic}. " * 5, encoding="utf-8")
-    two = StarterRetriever(corpus, "all-MiniLM-L6-v2", 2)
-    five = StarterRetriever(corpus, "all-MiniLM-L6-v2", 5)
+    two = StarterRetriever.build(corpus, "all-MiniLM-L6-v2", 2)
+    five = StarterRetriever.build(corpus, "all-MiniLM-L6-v2", 5)
     assert two.chunks == five.chunks == len(topics)
     for query in ("Which castles did the Normans build?", "How is coffee roasted?", "tides"):
         assert two.retrieve(query) == five.retrieve(query)[:2]
     assert two.retrieve("castles in Normandy")[0].sources == ("doc2.txt",)
+
+
+def test_the_starter_kept_in_chroma_for_the_bench_ranks_as_the_one_built_in_memory(
+    tmp_path: Path, loads_real_model: None
+) -> None:
+    # One starter configuration: qa eval builds it in memory, qa bench keeps it in Chroma so
+    # that a fresh process can open it. Both must be the same retriever.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, topic in enumerate(["rivers and canals", "castles of Normandy", "coffee roasting", "tidal energy"]):
+        (corpus / f"doc{i}.txt").write_text(f"This note is about {topic}. " * 5, encoding="utf-8")
+    memory = StarterRetriever.build(corpus, "all-MiniLM-L6-v2", 3)
+    kept = StarterRetriever.build(corpus, "all-MiniLM-L6-v2", 3, chroma_dir=tmp_path / "chroma")
+    opened = StarterRetriever.open(tmp_path / "chroma", "all-MiniLM-L6-v2", 3, corpus)
+    assert memory.chunks == kept.chunks == opened.chunks == 4
+    for query in ("Which castles did the Normans build?", "How is coffee roasted?", "tides"):
+        assert opened.retrieve(query) == memory.retrieve(query)
 
 
 def test_starter_embeds_the_text_alone_so_the_folder_does_not_matter(tmp_path: Path, loads_real_model: None) -> None:
@@ -79,7 +96,7 @@ def test_starter_embeds_the_text_alone_so_the_folder_does_not_matter(tmp_path: P
         folder.mkdir(parents=True)
         for name, text in texts.items():
             (folder / name).write_text(text, encoding="utf-8")
-        r = StarterRetriever(folder, "all-MiniLM-L6-v2", 5)
+        r = StarterRetriever.build(folder, "all-MiniLM-L6-v2", 5)
         for node in r.index.docstore.docs.values():
             assert node.get_content(metadata_mode=MetadataMode.EMBED) == node.get_content(MetadataMode.NONE)
         rankings.append([[h.sources for h in r.retrieve(q)] for q in ("castles", "hot drinks", "sea")])

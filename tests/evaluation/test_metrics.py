@@ -13,6 +13,7 @@ from qa.evaluation.metrics import (
     citation_relevant,
     failures,
     first_hit_rank,
+    hit_rates,
     judge,
     percentile,
     score,
@@ -165,6 +166,10 @@ def test_stop_word_aliases_prove_nothing_but_stems_match_word_starts() -> None:
     q = question(key_facts=(("no", "not"), ("monopol",)), evidence=(), text="Why did they open up?")
     assert not citation_relevant(Cited("This is not the point."), q)
     assert citation_relevant(Cited("efforts to break up tech monopolies"), q)
+    inflected = question(key_facts=(("monopoly", "ant group"),), evidence=(), text="Why did they open up?")
+    assert citation_relevant(Cited("the monopolies were broken up"), inflected)  # one word, by stem
+    assert citation_relevant(Cited("Ant Group's listing"), inflected)  # a possessive is the same word
+    assert not citation_relevant(Cited("the monopolist was fined"), inflected)  # another word
 
 
 def test_follow_up_history_words_do_not_make_a_quote_relevant() -> None:
@@ -233,8 +238,15 @@ def test_an_error_is_neither_a_refusal_nor_an_answer() -> None:
     assert judge(errored).problems == ("error: the question is empty",)
 
 
+def test_hit_rates_from_first_hit_ranks() -> None:
+    hit_at, mrr = hit_rates([1, 3, None, 6])
+    assert hit_at == {1: 0.25, 3: 0.5, 5: 0.5} and mrr == pytest.approx((1 + 1 / 3 + 0 + 1 / 6) / 4)
+    assert hit_rates([]) == ({1: None, 3: None, 5: None}, None)  # no answerable question: no rate
+
+
 def test_percentiles_interpolate_between_ranks() -> None:
     assert percentile([], 50) is None
+    assert percentile([1.0, 2.0, 3.0, 10.0], 50) == 2.5  # the median, as statistics.median gives it
     assert percentile([7.0], 95) == 7.0
     assert percentile([40.0, 10.0, 30.0, 20.0], 50) == pytest.approx(25.0)
     assert percentile([float(x) for x in range(1, 101)], 95) == pytest.approx(95.05)

@@ -98,8 +98,9 @@ def test_second_writer_is_refused_naming_the_first(settings: Settings, embedder,
     assert build_index(settings, embedder, stores=stores).embedded > 0  # released afterwards
 
 
-def test_an_index_of_the_old_manifest_format_is_refused_with_the_rebuild_hint(
-    settings: Settings, embedder: HashingEmbedder, stores
+@pytest.mark.parametrize("old", [1, 2])  # 1: passages without heading paths; 2: LlamaIndex's BM25 files
+def test_an_index_of_an_old_manifest_format_is_refused_with_the_rebuild_hint(
+    settings: Settings, embedder: HashingEmbedder, stores, old: int
 ) -> None:  # type: ignore[no-untyped-def]
     import json
 
@@ -108,7 +109,8 @@ def test_an_index_of_the_old_manifest_format_is_refused_with_the_rebuild_hint(
     build_index(settings, embedder, stores=stores)
     gen = layout.require_current(settings.index_dir)
     manifest = json.loads(gen.manifest_path.read_text(encoding="utf-8"))
-    manifest["format"] = 1  # what the previous version wrote: passages without heading paths
+    assert manifest["format"] == layout.MANIFEST_FORMAT > old
+    manifest["format"] = old
     gen.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     for attempt in (lambda: IndexView.open(settings, embedder.model_id, stores), lambda: build_index(settings, embedder, stores=stores)):  # fmt: skip
         with pytest.raises(IndexCorruptError, match="older version") as err:
