@@ -79,7 +79,7 @@ def handle(args: argparse.Namespace) -> int:
             page = write_report(run, args.report if len(runs) == 1 else args.report / run.name)
             print(f"report: {page}", file=sys.stderr)
     if args.json:
-        # DESIGN.md's keys at the top level for the first set; the others under "sets".
+        # The contract's keys (docs/architecture.md) at the top level for the first set; the others under "sets".
         out = runs[0].to_dict()
         if len(runs) > 1:
             out["sets"] = {r.name: r.to_dict() for r in runs[1:]}

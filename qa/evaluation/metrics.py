@@ -116,7 +116,7 @@ class Scores:
     latency_p95: float | None
 
     def to_dict(self) -> dict[str, object]:
-        """Return the nested JSON shape of DESIGN.md (``{"retrieval": {"hit@1": ...}, ...}``)."""
+        """Return the nested JSON shape of the contract (docs/architecture.md: ``{"retrieval": {"hit@1": ...}, ...}``)."""
         return {
             "retrieval": {
                 **{f"hit@{k}": _r(v) for k, v in self.hit_at.items()},

@@ -71,7 +71,7 @@ class EvalRun:
         return failures(self.judgements)
 
     def to_dict(self) -> dict[str, object]:
-        """Return the ``--json`` object: DESIGN.md's nested metrics, then the details."""
+        """Return the ``--json`` object: the contract's nested metrics (docs/architecture.md), then the details."""
         out: dict[str, object] = self.scores.to_dict()
         out.update(
             kind=self.kind,
