@@ -91,5 +91,12 @@ def count_message_tokens(messages: Sequence[dict[str, str]]) -> int:
 
     Four tokens per message for the role and separators, as OpenAI's chat format counts them.
     """
-    encode = cl100k_encoder() or token_counter().encode
+    encode = _message_encoder()
     return sum(len(encode(m["content"])) + 4 for m in messages)
+
+
+@lru_cache(maxsize=1)
+def _message_encoder() -> Callable[[str], Sequence[int]]:
+    # Once per process: a prompt is counted several times while it is fitted to the context, and
+    # the fallback tokenizer would otherwise be read from its file on every count.
+    return cl100k_encoder() or token_counter().encode

@@ -161,6 +161,17 @@ def seeds_assistant(seeds_index: Settings, real_embedder):  # type: ignore[no-un
     return Assistant.open(settings=seeds_index, embedder=real_embedder)
 
 
+@pytest.fixture(scope="module")
+def seeds_in_memory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryStores]:
+    """The seeds indexed with the hashing embedder into memory stores: answering tested without the model."""
+    from qa.index.build import build_index
+
+    s = Settings(corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("seeds") / "index", llm="extractive")
+    stores = MemoryStores()
+    build_index(s, HashingEmbedder(), stores=stores, progress=False)
+    return s, stores
+
+
 def _is_loopback(address: Any) -> bool:
     host = address[0] if isinstance(address, tuple) else address
     if host in (None, "localhost", ""):

@@ -9,9 +9,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import BadQuestionError
-from qa.index.build import build_index
 from qa.types import Answer
-from tests.conftest import SEEDS
 from tests.fakes import replies
 from tests.fakes.chat import ScriptedChat
 from tests.fakes.embedder import HashingEmbedder
@@ -21,16 +19,8 @@ WECHAT = "Can WeChat Pay be used on Taobao?"
 SENTENCE = "Users still cannot use WeChat Pay for transactions on Taobao [{n}]. "
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryStores]:
-    s = Settings(corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("stream") / "index", llm="extractive")
-    stores = MemoryStores()
-    build_index(s, HashingEmbedder(), stores=stores, progress=False)
-    return s, stores
-
-
-def open_bot(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat | None = None) -> Assistant:
-    s, stores = indexed
+def open_bot(seeds_in_memory: tuple[Settings, MemoryStores], chat: ScriptedChat | None = None) -> Assistant:
+    s, stores = seeds_in_memory
     return Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
 
 
@@ -38,8 +28,8 @@ def open_bot(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat | None =
 citing = replies.citing("cannot use wechat pay", SENTENCE, otherwise=SENTENCE.format(n=9))
 
 
-def test_iterating_gives_text_then_answer_gives_the_answer(indexed: tuple[Settings, MemoryStores]) -> None:
-    stream = open_bot(indexed, ScriptedChat(citing)).stream(WECHAT)
+def test_iterating_gives_text_then_answer_gives_the_answer(seeds_in_memory: tuple[Settings, MemoryStores]) -> None:
+    stream = open_bot(seeds_in_memory, ScriptedChat(citing)).stream(WECHAT)
     pieces = list(stream)
     assert len(pieces) > 3 and all(type(p) is str for p in pieces)
     answer = stream.answer()
@@ -49,25 +39,25 @@ def test_iterating_gives_text_then_answer_gives_the_answer(indexed: tuple[Settin
     assert list(stream) == [] and stream.answer() is answer
 
 
-def test_answer_reads_whatever_was_not_read(indexed: tuple[Settings, MemoryStores]) -> None:
+def test_answer_reads_whatever_was_not_read(seeds_in_memory: tuple[Settings, MemoryStores]) -> None:
     chat = ScriptedChat(citing)
-    stream = open_bot(indexed, chat).stream(WECHAT)
+    stream = open_bot(seeds_in_memory, chat).stream(WECHAT)
     first = next(stream)
     answer = stream.answer()  # after one piece: the rest is read, the model runs to its end
     assert answer.text.startswith(first.strip()) and "cannot use WeChat Pay" in answer.text
     assert chat.pulled == len(re.findall(r"\s*\S+|\s+$", citing(chat.prompts[0])))
 
 
-def test_the_extractive_answer_streams_as_one_piece(indexed: tuple[Settings, MemoryStores]) -> None:
-    stream = open_bot(indexed).stream(WECHAT)
+def test_the_extractive_answer_streams_as_one_piece(seeds_in_memory: tuple[Settings, MemoryStores]) -> None:
+    stream = open_bot(seeds_in_memory).stream(WECHAT)
     (text,) = list(stream)
     answer = stream.answer()
     assert answer.mode == "extractive" and text == answer.text and "cannot use WeChat Pay" in text
 
 
-def test_closing_stops_the_model(indexed: tuple[Settings, MemoryStores]) -> None:
+def test_closing_stops_the_model(seeds_in_memory: tuple[Settings, MemoryStores]) -> None:
     chat = ScriptedChat(citing, endless=True)  # it would go on until the guard stops it
-    stream = open_bot(indexed, chat).stream(WECHAT)
+    stream = open_bot(seeds_in_memory, chat).stream(WECHAT)
     for _ in range(3):
         next(stream)
     stream.close()
@@ -77,17 +67,19 @@ def test_closing_stops_the_model(indexed: tuple[Settings, MemoryStores]) -> None
         stream.answer()
 
 
-def test_leaving_a_with_block_early_stops_the_model(indexed: tuple[Settings, MemoryStores]) -> None:
+def test_leaving_a_with_block_early_stops_the_model(seeds_in_memory: tuple[Settings, MemoryStores]) -> None:
     chat = ScriptedChat(citing, endless=True)
-    with open_bot(indexed, chat).stream(WECHAT) as stream:
+    with open_bot(seeds_in_memory, chat).stream(WECHAT) as stream:
         for _ in stream:
             break
     assert chat.closed and chat.pulled == 1
 
 
-def test_nothing_runs_until_read_and_a_bad_question_raises_there(indexed: tuple[Settings, MemoryStores]) -> None:
+def test_nothing_runs_until_read_and_a_bad_question_raises_there(
+    seeds_in_memory: tuple[Settings, MemoryStores],
+) -> None:
     chat = ScriptedChat(citing)
-    bot = open_bot(indexed, chat)
+    bot = open_bot(seeds_in_memory, chat)
     stream = bot.stream("   ")
     assert chat.prompts == []
     with pytest.raises(BadQuestionError):
@@ -99,16 +91,16 @@ def test_nothing_runs_until_read_and_a_bad_question_raises_there(indexed: tuple[
 
 
 def test_a_conversation_remembers_a_turn_only_when_its_answer_is_complete(
-    indexed: tuple[Settings, MemoryStores],
+    seeds_in_memory: tuple[Settings, MemoryStores],
 ) -> None:
     chat = ScriptedChat(citing, endless=True)
-    conversation = open_bot(indexed, chat).conversation()
+    conversation = open_bot(seeds_in_memory, chat).conversation()
     stopped = conversation.stream(WECHAT)
     next(stopped)
     stopped.close()
     assert chat.closed and conversation.turns == []  # closing the conversation's stream reached the model
 
-    conversation = open_bot(indexed, ScriptedChat(citing)).conversation()
+    conversation = open_bot(seeds_in_memory, ScriptedChat(citing)).conversation()
     stream = conversation.stream(WECHAT)
     pieces = list(stream)
     assert conversation.turns == [WECHAT] and "".join(pieces).strip() == stream.answer().text

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-SECTIONS = ("cold", "warm", "starter", "indexing", "reindex", "webapp", "llamacpp")
 QUESTION = "Can WeChat Pay be used on Taobao?"
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa.evaluation.golden import GoldenFileError
 
@@ -34,8 +35,9 @@ class GoldenSet:
     private_index: bool = False
 
 
-def project_file(start: Path | None = None) -> Path | None:
-    """Return the nearest pyproject.toml at or above ``start`` (the working folder) that configures qa."""
+def project_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
+    """Return the nearest pyproject.toml at or above ``start`` (the working folder) that configures qa,
+    with its ``[tool.qa]`` table."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
@@ -45,24 +47,23 @@ def project_file(start: Path | None = None) -> Path | None:
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "qa" in config.get("tool", {}):
-                return candidate
+                return candidate, config["tool"]["qa"]
     return None
 
 
 def declared_sets(start: Path | None = None) -> list[GoldenSet]:
     """Return the golden sets the project declares, paths resolved against its folder; [] when none."""
-    found = project_file(start)
+    found = project_config(start)
     if found is None:
         return []
-    config = tomllib.loads(found.read_text(encoding="utf-8"))
-    entries = config["tool"]["qa"].get("golden-sets", [])
+    path, config = found
     sets = []
-    for entry in entries:
+    for entry in config.get("golden-sets", []):
         try:
-            sets.append(GoldenSet(str(entry["name"]), found.parent / entry["golden"], found.parent / entry["corpus"],
+            sets.append(GoldenSet(str(entry["name"]), path.parent / entry["golden"], path.parent / entry["corpus"],
                                   bool(entry.get("private-index", False))))  # fmt: skip
         except (KeyError, TypeError) as exc:
-            raise GoldenFileError(f"{found}: a [[tool.qa.golden-sets]] entry lacks {exc}", HINT) from None
+            raise GoldenFileError(f"{path}: a [[tool.qa.golden-sets]] entry lacks {exc}", HINT) from None
     return sets
 
 

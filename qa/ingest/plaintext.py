@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from qa.ingest.clean import is_furniture
 from qa.ingest.outline import Outline
+from qa.ingest.tabular import labelled
 from qa.types import Section
 
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}[ \t]*$")
@@ -168,12 +169,8 @@ class _Table:
         cells = _cells(line.text)
         if not self.inside or not self.columns or line.start in self.header_lines:
             return " | ".join(text for _, text in cells)
-        parts = []
-        for col, text in cells:
-            i = self.column(col)
-            name = self.columns[i][1] if i is not None else ""
-            parts.append(f"{name}: {text}" if name and name != text else text)
-        return " | ".join(parts)
+        names = [self.columns[i][1] if (i := self.column(col)) is not None else "" for col, _ in cells]
+        return labelled(names, [text for _, text in cells])
 
 
 def _cells(text: str) -> list[tuple[int, str]]:

@@ -14,9 +14,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.index import layout
-from qa.index.build import build_index
 from qa.types import Answer
-from tests.conftest import SEEDS
 from tests.fakes.chat import ScriptedChat, pieces
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.replies import citing
@@ -26,43 +24,35 @@ WECHAT = "Can WeChat Pay be used on Taobao?"
 DUCK = "What is the recipe for Peking duck?"
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MemoryStores]:
-    s = Settings(corpus_dir=SEEDS, index_dir=tmp_path_factory.mktemp("gen") / "index", llm="extractive")
-    stores = MemoryStores()
-    build_index(s, HashingEmbedder(), stores=stores, progress=False)
-    return s, stores
-
-
-def ask(indexed: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str) -> tuple[str, Answer]:
-    s, stores = indexed
+def ask(seeds_in_memory: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str) -> tuple[str, Answer]:
+    s, stores = seeds_in_memory
     bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
     stream = bot.stream(question)
     shown = "".join(stream)
     return shown, stream.answer()
 
 
-def test_a_verified_answer_is_shown_as_the_models(indexed: Any) -> None:
+def test_a_verified_answer_is_shown_as_the_models(seeds_in_memory: Any) -> None:
     chat = ScriptedChat(
         citing("cannot use WeChat Pay", "Users still cannot use WeChat Pay for transactions on Taobao [{n}].")
     )
-    shown, ans = ask(indexed, chat, WECHAT)
+    shown, ans = ask(seeds_in_memory, chat, WECHAT)
     assert ans.mode == "fake:scripted" and not ans.flagged and ans.partial == ""
     assert [c.supported for c in ans.citations] == [True] and shown.strip() == ans.text
 
 
-def test_a_loop_is_stopped_while_streaming_cut_to_one_copy_and_flagged(indexed: Any) -> None:
+def test_a_loop_is_stopped_while_streaming_cut_to_one_copy_and_flagged(seeds_in_memory: Any) -> None:
     sentence = "Users still cannot use WeChat Pay for transactions on Taobao [{n}]. "
     chat = ScriptedChat(citing("cannot use WeChat Pay", sentence), endless=True)
-    shown, ans = ask(indexed, chat, WECHAT)
+    shown, ans = ask(seeds_in_memory, chat, WECHAT)
     assert chat.closed and chat.pulled <= 3 * len(pieces(sentence)) + 1  # the stream was stopped, not drained
     assert ans.text.count("cannot use WeChat Pay") == 1 and ans.flagged and "repeating" in (ans.notice or "")
     assert ans.mode == "fake:scripted" and ans.citations[0].supported
 
 
-def test_a_loop_with_nothing_verifiable_is_not_shown_as_the_answer(indexed: Any) -> None:
+def test_a_loop_with_nothing_verifiable_is_not_shown_as_the_answer(seeds_in_memory: Any) -> None:
     chat = ScriptedChat("Peking duck is a dish, including a variety of ingredients, ", endless=True)
-    shown, ans = ask(indexed, chat, DUCK)
+    shown, ans = ask(seeds_in_memory, chat, DUCK)
     assert chat.closed and "including a variety" in shown
     assert ans.abstained and "including a variety" not in ans.text and "including a variety" in ans.partial
     assert "repeating" in (ans.notice or "") and "not shown as an answer" in (ans.notice or "")
@@ -72,16 +62,16 @@ def test_a_loop_with_nothing_verifiable_is_not_shown_as_the_answer(indexed: Any)
     "refusal", ["The sources do not contain the answer to this question.", "I could not find this in the documents"]
 )
 def test_a_paraphrased_refusal_of_an_answerable_question_gives_the_extractive_answer(
-    indexed: Any, refusal: str
+    seeds_in_memory: Any, refusal: str
 ) -> None:
-    shown, ans = ask(indexed, ScriptedChat(refusal), WECHAT)
+    shown, ans = ask(seeds_in_memory, ScriptedChat(refusal), WECHAT)
     assert ans.mode == "extractive" and not ans.abstained and "cannot use WeChat Pay" in ans.text
     assert "found no answer" in (ans.notice or "") and ans.partial == refusal
     assert shown.startswith(refusal) and shown.endswith(ans.text)  # the stream said it replaced the reply
 
 
-def test_a_paraphrased_refusal_of_an_unanswerable_question_is_an_abstention(indexed: Any) -> None:
-    _, ans = ask(indexed, ScriptedChat("There is no information about this in the provided sources."), DUCK)
+def test_a_paraphrased_refusal_of_an_unanswerable_question_is_an_abstention(seeds_in_memory: Any) -> None:
+    _, ans = ask(seeds_in_memory, ScriptedChat("There is no information about this in the provided sources."), DUCK)
     assert ans.abstained and ans.mode == "fake:scripted" and ans.citations == ()
 
 
@@ -92,27 +82,27 @@ def test_a_paraphrased_refusal_of_an_unanswerable_question_is_an_abstention(inde
         "Yes, it has worked with every card sold since 1999 [1][2].",  # cited, but backed by neither source
     ],
 )
-def test_an_unverified_answer_gives_way_to_a_confident_extractive_one(indexed: Any, reply: str) -> None:
-    _, ans = ask(indexed, ScriptedChat(reply), WECHAT)
+def test_an_unverified_answer_gives_way_to_a_confident_extractive_one(seeds_in_memory: Any, reply: str) -> None:
+    _, ans = ask(seeds_in_memory, ScriptedChat(reply), WECHAT)
     assert ans.mode == "extractive" and "cannot use WeChat Pay" in ans.text and all(c.supported for c in ans.citations)
     assert "could not be verified" in (ans.notice or "") and ans.partial == reply
 
 
-def test_a_small_context_gets_fewer_passages_and_the_user_is_told(indexed: Any) -> None:
+def test_a_small_context_gets_fewer_passages_and_the_user_is_told(seeds_in_memory: Any) -> None:
     reply = citing("cannot use WeChat Pay", "They cannot use WeChat Pay on Taobao [{n}].")
     roomy = ScriptedChat(reply)
-    _, whole = ask(indexed, roomy, WECHAT)
+    _, whole = ask(seeds_in_memory, roomy, WECHAT)
     assert roomy.prompts[0][1]["content"].count("<source ") == 5 and "held" not in (whole.notice or "")
     small = int(roomy.count_tokens(roomy.prompts[0]) * 1.3)  # two thirds of it for the prompt: too little for all 5
     chat = ScriptedChat(reply, context_window=small)
-    _, ans = ask(indexed, chat, WECHAT)
+    _, ans = ask(seeds_in_memory, chat, WECHAT)
     sent = chat.prompts[0][1]["content"].count("<source ")
     assert 1 <= sent < 5 and f"held {sent} of the 5 passages" in (ans.notice or "")
     assert chat.count_tokens(chat.prompts[0]) <= small - small // 3
 
 
-def test_the_token_cap_is_said(indexed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    s, stores = indexed
+def test_the_token_cap_is_said(seeds_in_memory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    s, stores = seeds_in_memory
     chat = ScriptedChat(
         citing("cannot use WeChat Pay", "Users still cannot use WeChat Pay for transactions on Taobao [{n}].")
     )
@@ -121,12 +111,14 @@ def test_the_token_cap_is_said(indexed: Any, monkeypatch: pytest.MonkeyPatch) ->
     assert "length cap of 6 tokens" in (ans.notice or "")
 
 
-def test_nothing_is_written_outside_the_index(indexed: Any, tmp_path: Path) -> None:
+def test_nothing_is_written_outside_the_index(seeds_in_memory: Any, tmp_path: Path) -> None:
     # Guards the module fixture: answering through it writes nothing where this test's environment
     # points (QA_INDEX_DIR is tmp_path/index), and its vectors stay in memory (no Chroma folder).
-    s, _ = indexed
+    s, _ = seeds_in_memory
     _, ans = ask(
-        indexed, ScriptedChat(citing("cannot use WeChat Pay", "They cannot use WeChat Pay on Taobao [{n}].")), WECHAT
+        seeds_in_memory,
+        ScriptedChat(citing("cannot use WeChat Pay", "They cannot use WeChat Pay on Taobao [{n}].")),
+        WECHAT,
     )
     assert ans.citations and ans.citations[0].supported
     assert not (tmp_path / "index").exists()
@@ -134,7 +126,7 @@ def test_nothing_is_written_outside_the_index(indexed: Any, tmp_path: Path) -> N
 
 
 def test_llamacpp_not_installed_falls_back_with_the_install_command(
-    indexed: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seeds_in_memory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dataclasses import replace
 
@@ -147,7 +139,7 @@ def test_llamacpp_not_installed_falls_back_with_the_install_command(
     monkeypatch.setattr(llamacpp, "_import_llama", missing)
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF" + b"\0" * 60)
-    s, stores = indexed
+    s, stores = seeds_in_memory
     bot = Assistant.open(settings=replace(s, llm="llamacpp", gguf=str(gguf)), embedder=HashingEmbedder(), stores=stores)
     ans = bot.ask(WECHAT)
     assert ans.mode == "extractive" and "cannot use WeChat Pay" in ans.text
@@ -173,8 +165,10 @@ def follow_up_chat(rewrite: str) -> ScriptedChat:
         ("What is the weather like today?", False),  # a question, but not the one asked
     ],
 )  # fmt: skip
-def test_a_follow_up_rewrite_is_used_only_when_it_is_the_question(indexed: Any, rewrite: str, used: bool) -> None:
-    s, stores = indexed
+def test_a_follow_up_rewrite_is_used_only_when_it_is_the_question(
+    seeds_in_memory: Any, rewrite: str, used: bool
+) -> None:
+    s, stores = seeds_in_memory
     bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=follow_up_chat(rewrite))
     ans = bot.ask(
         "Which company is it teaming up with for Singles' Day?",

@@ -12,8 +12,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from qa.config import Settings
 from tests.conftest import ROOT
 
