@@ -48,10 +48,16 @@ class Assistant:
         self.stores = stores
         self._lock = threading.Lock()
         self._set_view(view)
+        from qa.answer.reader import query_reader
         from qa.answer.scorer import load_scorer
 
         rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
-        self.extractive = ExtractiveAnswerer(embedder, load_scorer(settings.scorer), rules=rules)
+        self.extractive = ExtractiveAnswerer(
+            embedder,
+            load_scorer(settings.scorer),
+            rules=rules,
+            reader=query_reader(settings) if embedder.model_hash() else None,
+        )
         self.backends = Backends(settings, chat)
 
     @classmethod
@@ -139,6 +145,16 @@ class Assistant:
             clock.lap("answer")
             yield draft.text
             return _answer(asked, draft, "extractive", clock, notice)
+        if self.settings.llm_gate:
+            # The model is asked only when the answer scorer (and reader) finds a sentence that
+            # answers: a small model handed near-miss passages writes a plausible wrong answer,
+            # and the same calibrated score already decides refusals without one.
+            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
+            if draft.abstained:
+                clock.lap("answer")
+                yield draft.text
+                why = f"{draft.reason}; {chat.name} was not asked"
+                return _answer(asked, draft, "extractive", clock, "; ".join(n for n in (notice, why) if n))
         return (yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked))
 
     # -- generated answers: fit the prompt, guard the stream, verify, settle ------------------

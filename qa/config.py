@@ -33,6 +33,10 @@ class Settings:
     cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
     scorer: str = "answer-scorer-v2"  # the answer-sentence model in qa/answer/models/ (or a .json path)
+    # The cross-encoder that re-reads the scorer's best candidates (qa/answer/reader.py); "" turns it off.
+    reader: str = "answer-reader-v1"
+    # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
+    llm_gate: bool = True
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
     candidates: int = 20  # passages each retriever contributes before fusion
     max_question_chars: int = 2000
@@ -92,6 +96,11 @@ class Settings:
 
 def _parse(name: str, raw: str, kind: object) -> Any:
     kind = str(kind)
+    if kind.startswith("bool"):
+        flag = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+        if raw.strip().lower() not in flag:
+            raise ConfigError(f"QA_{name.upper()}={raw!r} is not one of 1, 0, true, false, yes, no, on, off")
+        return flag[raw.strip().lower()]
     try:
         if kind.startswith("int"):
             return int(raw)

@@ -25,7 +25,7 @@ class Span:
 class Block:
     """One unit of content inside a section, located by its exact span [start, end) in the text."""
 
-    kind: str  # paragraph | item | row | code | caption
+    kind: str  # paragraph | item | row | code | caption | term | definition (of the term before it)
     start: int
     end: int
     plain: str = ""  # how it reads without markup, when that differs from the span text (CSV rows)

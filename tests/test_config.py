@@ -18,3 +18,11 @@ def test_settings_from_env_and_overrides() -> None:
 def test_invalid_settings_raise_config_error(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         Settings.from_env(env)
+
+
+def test_boolean_settings_read_the_usual_spellings_and_refuse_others() -> None:
+    assert Settings.from_env({"QA_LLM_GATE": "0"}).llm_gate is False
+    assert Settings.from_env({"QA_LLM_GATE": "yes"}).llm_gate is True
+    assert Settings.from_env({}).llm_gate is True
+    with pytest.raises(ConfigError, match="QA_LLM_GATE"):
+        Settings.from_env({"QA_LLM_GATE": "maybe"})

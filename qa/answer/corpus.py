@@ -41,8 +41,11 @@ class CorpusStats:
         n = 0
         for p in passages:
             n += 1
+            # A passage is indexed with its heading path, and a NEWS bullet's release number is only
+            # there: the heading's words are the passage's words for the rules and the statistics.
             vocab.update(tokens(p.text))
-            have = set(stems(p.text))
+            vocab.update(tokens(p.heading))
+            have = set(stems(p.text)) | set(stems(p.heading))
             for s in have:
                 df[s] += 1
             doc[p.span.source] |= have

@@ -125,8 +125,13 @@ def holds_count(text: str) -> bool:
 
 
 def time_words(question: str) -> list[str]:
-    """Return the months, weekdays and years a question names."""
-    return list(dict.fromkeys(_TIME.findall(fold(question))))
+    """Return the months, weekdays and years a question names.
+
+    A capitalised word opening the question is a verb there, not a month: "May a package ship ...?".
+    """
+    text = fold(question)
+    found = [m for m in _TIME.finditer(text) if m.group(1)[:1].isdigit() or text[: m.start()].strip(" \"'(")]
+    return list(dict.fromkeys(m.group(1) for m in found))
 
 
 def _mentions(text: str, when: str) -> bool:

@@ -25,7 +25,8 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
-MANIFEST_FORMAT = 3  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json)
+MANIFEST_FORMAT = 4  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json);
+# 4: a definition-list term titles its definition's passages (heading path), not a passage of its own
 KEEP_GENERATIONS = 2  # the current one and the one before, which open readers may still use
 
 

@@ -94,9 +94,8 @@ class _Walker:
         elif tag in ("li", "dt", "dd", "figcaption", "caption"):
             self.flush()
             outer = self.kind
-            self.kind = {"li": "item", "dt": "term", "figcaption": "caption", "caption": "caption"}.get(
-                tag, "paragraph"
-            )
+            kinds = {"li": "item", "dt": "term", "dd": "definition", "figcaption": "caption", "caption": "caption"}
+            self.kind = kinds[tag]
             self._children(el)
             self.flush()
             self.kind = outer

@@ -159,11 +159,24 @@ def split_sections(
     out: list[Passage] = []
     acc = _Passages(doc, out)
     for section in sections:
-        acc.heading = HEADING_SEPARATOR.join(section.path)
+        base = acc.heading = HEADING_SEPARATOR.join(section.path)
         glue = False  # the previous block leads in to this one
         previous = ""  # kind of the previous block when it was short
         page = None
-        for block in section.blocks:
+        blocks = section.blocks
+        for i, block in enumerate(blocks):
+            # A definition list's term titles its definition (a manual's "ffi_type_pointer", a
+            # function's signature): like a heading, it is the context of every sentence of the
+            # definition, shown with the answer, and never an answer itself.
+            if block.kind == "term" and i + 1 < len(blocks) and blocks[i + 1].kind == "definition":
+                acc.flush()
+                term = plain(doc.text[block.start : block.end]) or doc.text[block.start : block.end]
+                acc.heading = HEADING_SEPARATOR.join((*section.path, " ".join(term.split())))
+                glue, previous = False, ""
+                continue
+            if block.kind != "definition" and acc.heading != base:
+                acc.flush()
+                acc.heading = base
             if block.start in dropped:
                 acc.flush()
                 glue, previous = False, ""

@@ -24,9 +24,14 @@ WECHAT = "Can WeChat Pay be used on Taobao?"
 DUCK = "What is the recipe for Peking duck?"
 
 
-def ask(seeds_in_memory: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str) -> tuple[str, Answer]:
+def ask(
+    seeds_in_memory: tuple[Settings, MemoryStores], chat: ScriptedChat, question: str, gate: bool = False
+) -> tuple[str, Answer]:
+    """Ask with the model; without the gate (the default here), so what it writes is what is tested."""
+    from dataclasses import replace
+
     s, stores = seeds_in_memory
-    bot = Assistant.open(settings=s, embedder=HashingEmbedder(), stores=stores, chat=chat)
+    bot = Assistant.open(settings=replace(s, llm_gate=gate), embedder=HashingEmbedder(), stores=stores, chat=chat)
     stream = bot.stream(question)
     shown = "".join(stream)
     return shown, stream.answer()
@@ -48,6 +53,13 @@ def test_a_loop_is_stopped_while_streaming_cut_to_one_copy_and_flagged(seeds_in_
     assert chat.closed and chat.pulled <= 3 * len(pieces(sentence)) + 1  # the stream was stopped, not drained
     assert ans.text.count("cannot use WeChat Pay") == 1 and ans.flagged and "repeating" in (ans.notice or "")
     assert ans.mode == "fake:scripted" and ans.citations[0].supported
+
+
+def test_with_the_gate_the_model_is_not_asked_when_the_scorer_refuses(seeds_in_memory: Any) -> None:
+    chat = ScriptedChat("Peking duck is a dish.")
+    shown, ans = ask(seeds_in_memory, chat, DUCK, gate=True)
+    assert chat.pulled == 0 and ans.abstained and ans.mode == "extractive"
+    assert "was not asked" in (ans.notice or "") and shown == ans.text
 
 
 def test_a_loop_with_nothing_verifiable_is_not_shown_as_the_answer(seeds_in_memory: Any) -> None:

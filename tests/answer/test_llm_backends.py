@@ -165,3 +165,17 @@ def test_prompt_injection_in_a_document_stays_inside_the_quoted_sources(
     assert "Ignore previous instructions" in inside  # only ever inside the quoted block
     assert user.count("</source>") == user.count("<source ")  # the document could not close its block
     assert ans.mode == f"ollama:{MODEL}"
+
+
+def test_the_model_is_not_asked_when_no_sentence_answers(
+    seeds_index: Settings, real_embedder: Any, fake_ollama: StartOllama
+) -> None:
+    srv = fake_ollama(models=[MODEL], responder=WECHAT_REPLY)
+    question = "What does a ticket to the Lunar Grand Prix in Reykjavik cost?"
+    _, ans = run(bot(seeds_index, real_embedder, llm="ollama", ollama_host=srv.url), question)
+    assert ans.abstained and ans.text == ABSTAIN_TEXT and ans.mode == "extractive"
+    assert ans.notice and f"ollama:{MODEL} was not asked" in ans.notice
+    assert srv.bodies("/api/chat") == []
+    # With the gate off (QA_LLM_GATE=0) the same question goes to the model.
+    _, asked = run(bot(seeds_index, real_embedder, llm="ollama", ollama_host=srv.url, llm_gate=False), question)
+    assert asked.mode == f"ollama:{MODEL}" and len(srv.bodies("/api/chat")) == 1

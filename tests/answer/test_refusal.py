@@ -54,3 +54,24 @@ def test_refusals_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ANSWERS)
 def test_answers_are_not_refusals(text: str) -> None:
     assert not is_not_found(text)
+
+
+def test_a_month_name_opening_the_question_is_a_verb_not_a_time() -> None:
+    from qa.answer.evidence import time_words
+
+    assert time_words("May a package ship its .pyc files?") == []
+    assert time_words("What changed in May 2019?") == ["May", "2019"]
+    assert time_words("2019: what happened?") == ["2019"]
+
+
+def test_a_number_only_in_a_heading_is_known_to_the_corpus() -> None:
+    from qa.answer.corpus import CorpusStats
+    from qa.answer.evidence import unknown_names
+    from qa.types import Passage, Sentence, Span
+
+    text = "Support for VMS has been removed."
+    passage = Passage("p1", text, (Span("NEWS", 0, len(text), 1, 1),), (Sentence(text, 0, len(text)),),
+                      "Noteworthy changes in release 1.9 (2018-01-07)")  # fmt: skip
+    stats = CorpusStats.build([passage])
+    assert unknown_names("What did release 1.9 remove?", stats) == []
+    assert unknown_names("What did release 2.4 remove?", stats) == ["2.4"]

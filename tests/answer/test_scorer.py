@@ -173,3 +173,25 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert by_what is None  # "by what" asks for no amount
     count = refusal("How many ships passed?", [(s, 0.9)], stats, rules=("count",))
     assert count is not None and count.rule == "count"
+
+
+def test_a_following_sentence_that_refers_back_is_quoted_with_the_best() -> None:
+    text = "The prepare call returns a status code. This will be either OK or BAD_ABI.\n\nThe lamp was lit at dusk.\n"
+    hs = hits(text)
+    stats = CorpusStats.build([h.passage for h in hs])
+    emb = HashingEmbedder()
+    q = "What status codes can the prepare call return?"
+    answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
+    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    first = next(s for s in scored if s.sentence.text.startswith("The prepare"))
+    follow = next(s for s in scored if s.sentence.text.startswith("This will"))
+    other = next(s for s in scored if s.sentence.text.startswith("The lamp"))
+    pair = answerer.scorer.pair_threshold
+    # Scoring under the pair threshold, but above half of it: the reference carries it in.
+    chosen = answerer.select([replace(first, probability=0.8), replace(follow, probability=0.8 * pair * 0.6),
+                              replace(other, probability=0.01)], q, stats)  # fmt: skip
+    assert [s.text for _, s in chosen] == [first.sentence.text, follow.sentence.text]
+    # Too weak to be read with it: quoted alone.
+    chosen = answerer.select([replace(first, probability=0.8), replace(follow, probability=0.8 * pair * 0.3),
+                              replace(other, probability=0.01)], q, stats)  # fmt: skip
+    assert [s.text for _, s in chosen] == [first.sentence.text]

@@ -156,3 +156,29 @@ def test_pdf_citations_carry_their_page(tmp_path: Path) -> None:
     assert pdf[0].to_dict()["page"] == pdf[0].page
     html = bot.ask("Can WeChat Pay be used for transactions on Taobao and Tmall?").citations
     assert html and all(c.page is None for c in html)
+
+
+DEFINITIONS = """<html><body><main><h2>Primitive types</h2>
+<p>The library provides these type descriptors:</p>
+<dl>
+<dt>ffi_type_pointer</dt><dd>The generic pointer. Use this for all pointers, whatever they point to.</dd>
+<dt>ffi_type_sint16</dt><dd>A signed, 16-bit integer type.</dd>
+</dl>
+<p>Other types are built from these.</p>
+<dl><dt>A term with no definition</dt></dl>
+</main></body></html>"""
+
+
+def test_a_definition_list_term_titles_its_definition_and_is_never_a_passage(tmp_path: Path) -> None:
+    (tmp_path / "types.html").write_text(DEFINITIONS, encoding="utf-8")
+    doc = read_document(tmp_path / "types.html", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    by_text = {s.text: p.heading for p in passages for s in p.sentences}
+    assert by_text["Use this for all pointers, whatever they point to."] == "Primitive types \u203a ffi_type_pointer"
+    assert by_text["A signed, 16-bit integer type."] == "Primitive types \u203a ffi_type_sint16"
+    assert "ffi_type_pointer" not in by_text  # the term titles the definition; it is not quoted itself
+    # What follows the list belongs to the section again, and a term without a definition stays text.
+    assert by_text["Other types are built from these."] == "Primitive types"
+    assert "A term with no definition" in by_text
