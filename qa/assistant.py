@@ -48,16 +48,10 @@ class Assistant:
         self.stores = stores
         self._lock = threading.Lock()
         self._set_view(view)
-        from qa.answer.reader import query_reader
         from qa.answer.scorer import load_scorer
 
         rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
-        self.extractive = ExtractiveAnswerer(
-            embedder,
-            load_scorer(settings.scorer),
-            rules=rules,
-            reader=query_reader(settings) if embedder.model_hash() else None,
-        )
+        self.extractive = ExtractiveAnswerer(embedder, load_scorer(settings.scorer), rules=rules)
         self.backends = Backends(settings, chat)
 
     @classmethod
@@ -146,7 +140,7 @@ class Assistant:
             yield draft.text
             return _answer(asked, draft, "extractive", clock, notice)
         if self.settings.llm_gate:
-            # The model is asked only when the answer scorer (and reader) finds a sentence that
+            # The model is asked only when the answer scorer finds a sentence that
             # answers: a small model handed near-miss passages writes a plausible wrong answer,
             # and the same calibrated score already decides refusals without one.
             draft = self.extractive.answer(standalone, qvec, hits, self.stats)

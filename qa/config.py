@@ -33,8 +33,6 @@ class Settings:
     cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
     scorer: str = "answer-scorer-v2"  # the answer-sentence model in qa/answer/models/ (or a .json path)
-    # The cross-encoder that re-reads the scorer's best candidates (qa/answer/reader.py); "" turns it off.
-    reader: str = "answer-reader-v1"
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer

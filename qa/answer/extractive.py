@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,21 +10,16 @@ from qa.answer.citations import cite
 from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
-from qa.errors import ConfigError, ModelUnavailableError
+from qa.errors import ConfigError
 from qa.text import display, normalize, stems, tokens
 from qa.types import ABSTAIN_TEXT, Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from qa.answer.reader import OnnxReader, ReaderModel
     from qa.embed.model import Embedder
 
 # The similarity floor is dropped (the scorer's cosine features cover it); the others refuse what a
 # few retrieved sentences cannot show (README "Answer selection and abstention"). Measured on the seeds
 # only so far: a held-out-pool ablation of each rule is still to do.
-log = logging.getLogger(__name__)
-
 DEFAULT_RULES: tuple[str, ...] = ("unknown_name", "foreign_words", "amount", "count", "time")
 
 
@@ -53,7 +47,6 @@ class ExtractiveAnswerer:
         ratio: float = 0.25,
         rules: Collection[str] = DEFAULT_RULES,
         threshold: float | None = None,
-        reader: tuple[ReaderModel, OnnxReader] | None = None,
     ) -> None:
         if max_sentences <= 0 or not 0 < ratio <= 1:
             raise ConfigError("max_sentences must be positive and ratio in (0, 1]")
@@ -65,15 +58,7 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.ratio = ratio
         self.rules = tuple(rules)
-        self.reader = reader
-        self._threshold = threshold
-
-    @property
-    def threshold(self) -> float:
-        """The refusal threshold: the reader's combined probability has its own calibration."""
-        if self._threshold is not None:
-            return self._threshold
-        return self.reader[0].threshold if self.reader is not None else self.scorer.threshold
+        self.threshold = self.scorer.threshold if threshold is None else threshold
 
     def score(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> list[Scored]:
         """Return every candidate sentence of the hits with its probability, best first."""
@@ -83,35 +68,11 @@ class ExtractiveAnswerer:
             question, qvec, hits, self.embedder, stats, lambda t: not looks_like_injection(t)
         )
         probs = self.scorer.predict(rows)
-        if self.reader is not None and len(cands):
-            try:
-                probs = self._reread(question, [c.sentence.readable for c in cands], probs)
-            except ModelUnavailableError as exc:  # a damaged export: answer on, with the scorer alone
-                log.warning("%s; answers use the feature scorer alone", exc)
-                self.reader = None
         scored = [
             Scored(c, float(p), sims.get((c.passage.span.source, c.sentence.start), 0.0), i)
             for i, (c, p) in enumerate(zip(cands, probs, strict=True))
         ]
         return sorted(scored, key=lambda s: (-s.probability, s.order))
-
-    def _reread(self, question: str, texts: Sequence[str], probs: np.ndarray) -> np.ndarray:
-        """Return the probabilities with the scorer's best ``top_n`` re-read by the cross-encoder.
-
-        p = sigmoid(a * reader logit + b * scorer logit + c), fitted on held-out pool articles
-        (scripts/train_reader.py). The candidates not re-read count as the weakest re-read one,
-        so they never overtake a re-read candidate the scorer ranked above them.
-        """
-        import numpy as np
-
-        model, onnx = self.reader  # type: ignore[misc]
-        top = np.argsort(-probs, kind="stable")[: model.top_n]
-        logits = np.array(onnx.logits(question, [texts[int(i)] for i in top]))
-        a, b, c = model.combine
-        lp = np.log(np.clip(probs, 1e-6, 1 - 1e-6) / np.clip(1 - probs, 1e-6, 1.0))
-        z = a * float(logits.min()) + b * lp + c
-        z[top] = a * logits + b * lp[top] + c
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
     def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> Draft:
         scored = self.score(question, qvec, hits, stats)

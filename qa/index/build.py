@@ -188,10 +188,6 @@ def _ensure_encoder(settings: Settings, embedder: Embedder) -> None:
     except Exception as exc:  # torch's exporter raises many kinds; so does a read-only cache folder
         log.warning("could not export %s to ONNX (%s: %s); answering will load torch", embedder.model_id,
                     type(exc).__name__, str(exc)[:200])  # fmt: skip
-    if embedder.model_hash() is not None:  # a real model (a fake has no files): its reader goes with it
-        from qa.answer.reader import ensure_for
-
-        ensure_for(settings)
 
 
 def _generations(root: Path) -> set[str]:
