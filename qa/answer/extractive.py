@@ -147,6 +147,8 @@ class ExtractiveAnswerer:
             adds = (qwords & _stems(s.sentence.text)) - covered
             if key in seen or not adds or any(_near_duplicate(key, k) for k in seen):
                 continue
+            if s.sentence.readable.rstrip().endswith(":"):
+                continue  # a lead-in is never quoted without what it introduces
             seen.add(key)
             covered |= adds
             chosen.append((s.passage, s.sentence))

@@ -71,9 +71,11 @@ def check(answer: Answer, shown: str, model: str, corpus: Path) -> None:
     assert (answer.prompt_tokens or 0) > 0
 
 
+# The model is asked every question here, with the gate off (QA_LLM_GATE=0): these tests are about
+# what real model output does; tests/answer/test_llm_backends.py tests the gate.
 @pytest.fixture(scope="module")
 def in_process(gguf: Path, seeds_index: Settings, real_embedder: Any) -> Assistant:
-    s = replace(seeds_index, llm="llamacpp", gguf=str(gguf), max_tokens=CAP, num_ctx=2048)
+    s = replace(seeds_index, llm="llamacpp", gguf=str(gguf), max_tokens=CAP, num_ctx=2048, llm_gate=False)
     return Assistant.open(settings=s, embedder=real_embedder)
 
 
@@ -121,7 +123,9 @@ def llama_server(gguf: Path) -> Iterator[str]:
 def test_llama_cpp_server_streams_through_the_openai_backend(
     llama_server: str, seeds_index: Settings, real_embedder: Any
 ) -> None:
-    s = replace(seeds_index, llm="openai", openai_base_url=llama_server, openai_model="smollm2", max_tokens=CAP)
+    s = replace(
+        seeds_index, llm="openai", openai_base_url=llama_server, openai_model="smollm2", max_tokens=CAP, llm_gate=False
+    )
     models = httpx.get(f"{llama_server}/models", timeout=5, trust_env=False).json()
     assert [m["id"] for m in models["data"]] == ["smollm2"]
     bot = Assistant.open(settings=s, embedder=real_embedder)
@@ -140,7 +144,9 @@ def test_the_ollama_client_meets_real_model_text(
 
     llama = Llama(model_path=str(gguf), n_ctx=2048, verbose=False)
     srv = fake_ollama(models=["smollm2:135m"], responder=llama_responder(llama, CAP))
-    s = replace(seeds_index, llm="ollama", ollama_host=srv.url, ollama_model="smollm2:135m", max_tokens=CAP)
+    s = replace(
+        seeds_index, llm="ollama", ollama_host=srv.url, ollama_model="smollm2:135m", max_tokens=CAP, llm_gate=False
+    )
     shown, ans = run(Assistant.open(settings=s, embedder=real_embedder), CEO)
     body = srv.bodies("/api/chat")[-1]
     assert body["options"]["num_predict"] == CAP  # the token cap reaches the server

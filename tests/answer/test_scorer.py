@@ -195,3 +195,24 @@ def test_a_following_sentence_that_refers_back_is_quoted_with_the_best() -> None
     chosen = answerer.select([replace(first, probability=0.8), replace(follow, probability=0.8 * pair * 0.3),
                               replace(other, probability=0.01)], q, stats)  # fmt: skip
     assert [s.text for _, s in chosen] == [first.sentence.text]
+
+
+def test_a_lead_in_is_never_a_runner_up_on_its_own() -> None:
+    text = (
+        "The keeper lit the lamp at dusk every day.\n\n"
+        "Ships passed the rock all year round.\n\n"
+        "At dawn the keeper had other duties:\n\n"
+        "Painting the railings took a week.\n"
+    )
+    hs = hits(text)
+    stats = CorpusStats.build([h.passage for h in hs])
+    emb = HashingEmbedder()
+    q = "What did the keeper do at dusk and at dawn?"
+    answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
+    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    lamp = next(s for s in scored if s.sentence.text.startswith("The keeper lit"))
+    lead = next(s for s in scored if s.sentence.text.endswith(":"))
+    rest = [replace(s, probability=0.01) for s in scored if s is not lamp and s is not lead]
+    chosen = answerer.select([replace(lamp, probability=0.9), replace(lead, probability=0.8), *rest], q, stats)
+    # It covers a question word the best does not ("dawn"), but alone it says nothing.
+    assert [s.text for _, s in chosen] == [lamp.sentence.text]

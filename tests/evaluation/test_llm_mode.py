@@ -48,8 +48,11 @@ def test_llm_answers_are_scored_and_the_mode_reported(
     asked = len(srv.bodies("/api/chat"))
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
-    assert out["mode"] == f"ollama:{MODEL}"
-    assert asked >= 2
+    # The unanswerable question never reaches the model: the scorer refuses it first (QA_LLM_GATE),
+    # and the report says that one answer was extractive.
+    assert out["mode"] == f"ollama:{MODEL}, extractive"
+    questions = [b["messages"][-1]["content"] for b in srv.bodies("/api/chat")]
+    assert asked >= 1 and not any("chief executive" in q for q in questions)
     assert out["answer"] == {"key_fact_recall": 1.0, "all_facts": 1.0}
     assert out["citations"] == {"precision": 1.0, "recall": 1.0}
     assert out["abstention"] == {"correct_refusal": 1.0, "false_refusal": 0.0}
