@@ -23,6 +23,8 @@ _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _END = re.compile(r"[.!?:;\"'”’)\]]$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?]{1,80})$")
 _PAGE_NUMBER = re.compile(r"\s*(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*", re.I)
+# A list marker set apart from its text by the layout ("•    SEQUENCE;") is no table cell.
+_BULLET = re.compile(r"^\s*([•◦▪‣∙·●○■□–*-])\s+")
 
 
 def page_lines(data: bytes) -> list[list[str]]:
@@ -65,7 +67,7 @@ def _page(out: TextBuilder, lines: list[str]) -> None:
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and _GAP.search(lines[j].strip()):
+        while j < len(lines) and _GAP.search(_BULLET.sub("", lines[j]).strip()):
             j += 1
         if j - i >= 2:
             _reflow(out, prose)
@@ -87,17 +89,24 @@ def _reflow(out: TextBuilder, raw: list[str]) -> None:
     lines = [_SPACE.sub(" ", ln).strip() for ln in raw]
     full = sorted(len(ln) for ln in lines if ln)
     width = full[len(full) * 3 // 4] if full else 0
-    current = ""
+    current, kind = "", "paragraph"
     for ln in [*lines, ""]:
         heading = _NUMBERED.match(ln) if ln and len(ln) < 0.8 * max(width, 1) else None
-        if not ln or heading:
+        bullet = _BULLET.match(ln) if ln else None
+        if not ln or heading or bullet:
             if current:
-                out.add("paragraph", current)
-            current = ""
+                out.add(kind, current)
+            current, kind = "", "paragraph"
             if heading:
                 out.add_heading(heading.group(1).count(".") + 1, ln)
-            continue
+                continue
+            if not bullet:
+                continue
+            # A bulleted line opens a list item (written "- ", as HTML and DOCX items are).
+            ln, kind = ln[bullet.end() :], "item"
+            if not ln:
+                continue
         current = (current[:-1] + ln if current.endswith("-") else f"{current} {ln}") if current else ln
         if _END.search(ln) and len(ln) < 0.8 * width:
-            out.add("paragraph", current)
-            current = ""
+            out.add(kind, current)
+            current, kind = "", "paragraph"

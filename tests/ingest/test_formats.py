@@ -182,3 +182,23 @@ def test_a_definition_list_term_titles_its_definition_and_is_never_a_passage(tmp
     # What follows the list belongs to the section again, and a term without a definition stays text.
     assert by_text["Other types are built from these."] == "Primitive types"
     assert "A term with no definition" in by_text
+
+
+def test_a_pdf_bulleted_list_is_items_not_table_rows(tmp_path: Path) -> None:
+    lines = [
+        "The parser accepts these types:",
+        "\u2022     SEQUENCE;",
+        "\u2022     CHOICE;",
+        "\u2022     ANY DEFINED BY.",
+        "",
+        "This version does not handle the REAL type.",
+    ]
+    (tmp_path / "manual.pdf").write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / "manual.pdf", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    sentences = [s.text for p in passages for s in p.sentences]
+    assert "CHOICE;" in sentences and "ANY DEFINED BY." in sentences
+    assert not any("|" in s for s in sentences)  # no "\u2022 | CHOICE;" rows
+    assert "This version does not handle the REAL type." in sentences
