@@ -149,6 +149,9 @@ class Assistant:
                 yield draft.text
                 why = f"{draft.reason}; {chat.name} was not asked"
                 return _answer(asked, draft, "extractive", clock, "; ".join(n for n in (notice, why) if n))
+            generated = yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked)
+            # The score that let the model answer goes with its answer (shown as the answer's confidence).
+            return generated if generated.confidence is not None else replace(generated, confidence=draft.confidence)
         return (yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked))
 
     # -- generated answers: fit the prompt, guard the stream, verify, settle ------------------

@@ -39,5 +39,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print()
     print_sources(answer)
-    print(f"\n{answered_by(answer.mode)}")
+    print(f"\n{answered_by(answer.mode, answer.confidence)}")
     return 0

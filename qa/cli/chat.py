@@ -86,4 +86,4 @@ def show_end(answer: Any, told: set[str]) -> None:
     print_sources(answer, notice=bool(answer.notice) and answer.notice not in told)
     if answer.notice:
         told.add(answer.notice)
-    print(f"  {answered_by(answer.mode)}")
+    print(f"  {answered_by(answer.mode, answer.confidence)}")

@@ -21,12 +21,13 @@ a.qa-cite:hover { background: var(--color-accent); color: white !important; }
   display: flex; flex-wrap: wrap; gap: .35em .8em; align-items: center; margin-top: .35em;
   font-size: .82em; color: var(--body-text-color-subdued);
 }
-.qa-badge {
+.qa-badge, .qa-confidence {
   padding: .1em .65em; border-radius: 999px; border: 1px solid var(--border-color-primary);
   background: var(--background-fill-secondary); white-space: nowrap;
 }
 .qa-badge.qa-generated { border-color: #2e7d32; color: #1b5e20; background: #e8f5e9; }
 .qa-badge.qa-quoted { border-color: #1565c0; color: #0d47a1; background: #e3f2fd; white-space: normal; }
+.qa-confidence { border-color: #9e9e9e; color: #424242; background: #fafafa; }
 .qa-badge code { font-size: .95em; background: none; padding: 0; }
 .qa-rewritten { font-style: italic; }
 .qa-abstain { font-style: italic; }

@@ -129,6 +129,12 @@ def mode_badge(mode: str, llm_setting: str, notice: str | None) -> str:
     return f'<span class="qa-badge qa-quoted">Quoted from the documents{hint}</span>'
 
 
+def confidence_badge(confidence: float) -> str:
+    """The answer scorer's probability for the best sentence, which decided between answering and refusing."""
+    tip = "the answer scorer's probability that the best sentence answers the question"
+    return f'<span class="qa-confidence" title="{tip}">confidence {confidence:.2f}</span>'
+
+
 def answer_message(answer: Answer, anchors: Mapping[int, str], llm_setting: str, show_notice: bool = True) -> str:
     """The finished answer: linked markers, then what a reader needs to judge it.
 
@@ -163,6 +169,8 @@ def answer_message(answer: Answer, anchors: Mapping[int, str], llm_setting: str,
     if answer.notice and not show_notice:
         badge = badge.replace("<span ", f'<span title="{esc(answer.notice)}" ', 1)
     meta = [badge]
+    if answer.confidence is not None:
+        meta.append(confidence_badge(answer.confidence))
     if answer.rewritten_question:
         meta.append(f'<span class="qa-rewritten">Searched for: \u201c{esc(answer.rewritten_question)}\u201d</span>')
     if answer.notice and show_notice:

@@ -37,6 +37,7 @@ def test_auto_uses_ollama_streams_and_verifies_citations(
     )
     body = srv.bodies("/api/chat")[-1]
     assert ans.mode == f"ollama:{MODEL}" and not ans.abstained and not ans.flagged
+    assert ans.confidence is not None and ans.confidence > 0  # the score that let the model answer
     assert len(pieces) > 1 and "".join(pieces).strip() == ans.text
     (c,) = ans.citations
     assert c.supported and "cannot use WeChat Pay" in c.quote

@@ -269,3 +269,9 @@ def test_examples_are_offered_only_when_the_corpus_speaks_about_them() -> None:
     examples = ["When does the museum open?", "Can WeChat Pay be used on Taobao?"]
     assert corpus.covered_examples(examples, museum) == ["When does the museum open?"]
     assert corpus.counts({"p1": museum[0]}) == (1, 1)
+
+
+def test_the_answer_scorers_confidence_is_shown_with_the_answer() -> None:
+    shown = render.answer_message(answer("Quoted [1].", mode="extractive", confidence=0.625), {}, "auto")
+    assert "confidence 0.62" in shown and "qa-confidence" in shown
+    assert "qa-confidence" not in render.answer_message(answer("Generated.", mode="ollama:m"), {}, "auto")
