@@ -30,6 +30,8 @@ def _paragraph(out: TextBuilder, p: Any) -> None:
         out.add("item", text)
     elif "term" in style.lower():  # "Definition Term": leads in to its definition
         out.add("term", text)
+    elif style.lower() == "definition":  # pandoc's definition lists: the term titles it (qa.ingest.split)
+        out.add("definition", text)
     elif style.lower() == "caption":
         out.add("caption", text)
     else:

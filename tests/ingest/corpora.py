@@ -22,6 +22,10 @@ def docx_bytes(parts: list[tuple[str, str | list[list[str]]]]) -> bytes:
         elif style.startswith("Heading"):
             document.add_heading(str(content), level=int(style.split()[1]))
         else:
+            if style not in [s.name for s in document.styles]:  # pandoc's "Definition Term", "Definition"
+                from docx.enum.style import WD_STYLE_TYPE
+
+                document.styles.add_style(style, WD_STYLE_TYPE.PARAGRAPH)
             document.add_paragraph(str(content), style=style)
     out = io.BytesIO()
     document.save(out)

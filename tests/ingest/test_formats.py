@@ -202,3 +202,23 @@ def test_a_pdf_bulleted_list_is_items_not_table_rows(tmp_path: Path) -> None:
     assert "CHOICE;" in sentences and "ANY DEFINED BY." in sentences
     assert not any("|" in s for s in sentences)  # no "\u2022 | CHOICE;" rows
     assert "This version does not handle the REAL type." in sentences
+
+
+def test_a_docx_definition_list_term_titles_its_definition(tmp_path: Path) -> None:
+    from tests.ingest.corpora import docx_bytes
+
+    parts: list[tuple[str, str | list[list[str]]]] = [
+        ("Heading 1", "Options"),
+        ("Normal", "The file defines these options:"),
+        ("Definition Term", "old-beds"),
+        ("Definition", "Beds that may still hold plants but are no longer watered."),
+        ("Normal", "Other options are described below."),
+    ]
+    (tmp_path / "garden.docx").write_bytes(docx_bytes(parts))
+    doc = read_document(tmp_path / "garden.docx", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    by_text = {s.text: p.heading for p in passages for s in p.sentences}
+    assert by_text["Beds that may still hold plants but are no longer watered."] == "Options \u203a old-beds"
+    assert by_text["Other options are described below."] == "Options"
+    assert "old-beds" not in by_text
