@@ -57,12 +57,12 @@ THRESHOLDS: tuple[Threshold, ...] = (
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9286),
     Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.744),
-    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.6702),
+    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.6774),
     Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
-    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.0595),
+    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.0714),
     Threshold("retrieval.hit@1", ">=", 0.64, measured=0.6667),
-    Threshold("retrieval.hit@3", ">=", 0.83, measured=0.8571),
-    Threshold("retrieval.mrr", ">=", 0.74, measured=0.7643),
+    Threshold("retrieval.hit@3", ">=", 0.83, measured=0.881),
+    Threshold("retrieval.mrr", ">=", 0.74, measured=0.7766),
     Threshold("retrieval.evidence_recall@5", ">=", 0.88, measured=0.9032),
     # Raised 2026-12-01 (definition-list terms as headings): all facts 0.7262, citation recall 0.7381.
     Threshold("answer.all_facts", ">=", 0.70, measured=0.7262),
