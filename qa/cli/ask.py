@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from qa.cli.common import add_common, add_llm, answered_by, print_sources, settings_from
+from qa.cli.common import add_common, add_llm, answered_by, print_sources, require_named_corpus, settings_from
 
 
 def register(sub: Any) -> None:
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     clean_question(args.question, settings.max_question_chars)  # refuse bad input before loading anything
+    require_named_corpus(args, settings)
     assistant = Assistant.open(settings=settings)
     with assistant.stream(args.question, sources=args.sources) as stream:
         for text in stream:

@@ -35,10 +35,12 @@ def line_editing() -> bool:
 
 def run(args: argparse.Namespace, read: Callable[[str], str] = input) -> int:
     from qa.assistant import Assistant
-    from qa.cli.common import settings_from
+    from qa.cli.common import require_named_corpus, settings_from
     from qa.errors import BadQuestionError
 
-    assistant = Assistant.open(settings=settings_from(args))
+    settings = settings_from(args)
+    require_named_corpus(args, settings)
+    assistant = Assistant.open(settings=settings)
     conversation = assistant.conversation()
     if read is input:
         line_editing()

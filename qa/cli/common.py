@@ -29,6 +29,16 @@ def settings_from(args: argparse.Namespace) -> Any:
     return Settings.from_env(**{k: getattr(args, k, None) for k in keys})
 
 
+def require_named_corpus(args: argparse.Namespace, settings: Any) -> None:
+    """Refuse a ``--corpus`` that is not a folder, before an existing index answers instead.
+
+    Without this, ``qa ask --corpus /typo`` answered from whatever ``index/`` held, as if the
+    documents asked about were there.
+    """
+    if getattr(args, "corpus_dir", None) is not None:
+        require_corpus(settings.corpus_dir)
+
+
 def require_corpus(corpus_dir: Any) -> None:
     """Raise CorpusError naming the absolute path when the corpus folder is missing."""
     from qa.errors import CorpusError
@@ -37,7 +47,7 @@ def require_corpus(corpus_dir: Any) -> None:
         where = corpus_dir.absolute()
         raise CorpusError(
             f"corpus folder {where} does not exist" if not corpus_dir.exists() else f"{where} is not a folder",
-            "pass --corpus DIR (a folder of .txt, .md, .html or .pdf files), or run from the folder that holds it",
+            "pass --corpus DIR (a folder of .txt, .md, .rst, .csv, .html, .pdf or .docx files), or run from the folder that holds it",
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from qa.cli.common import add_common, add_llm
+from qa.cli.common import add_common, add_llm, require_named_corpus
 
 NAME = "serve"
 
@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     keys = ("corpus_dir", "index_dir", "chroma_url", "llm", "host", "port")
     settings = Settings.from_env(**{k: getattr(args, k, None) for k in keys})
+    require_named_corpus(args, settings)
     print(f"Opening the index in {settings.index_dir} (built from {settings.corpus_dir} if missing)\u2026", flush=True)
     server = serve(settings, open_browser=args.open)
     print(f"The chat is ready: {server.url}  (Ctrl+C stops it)", flush=True)

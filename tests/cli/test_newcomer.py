@@ -133,3 +133,18 @@ def test_chat_says_the_ollama_notice_once_per_conversation(
     out = capsys.readouterr().out
     assert out.count("not reachable") == 2  # once in each of the two conversations
     assert out.count("(quoted from the documents") == 3  # the compact badge under every answer
+
+
+@pytest.mark.parametrize("command", [["ask", "Can WeChat Pay be used on Taobao?"], ["chat"], ["serve"]])
+def test_a_corpus_flag_naming_no_folder_is_refused_before_an_existing_index_answers(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def never(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the index was opened for a corpus that does not exist")
+
+    monkeypatch.setattr(Assistant, "open", classmethod(never))
+    monkeypatch.setattr("qa.web.serve", never)
+    missing = tmp_path / "typo"
+    assert cli.main([*command, "--corpus", str(missing)]) == CorpusError.exit_code
+    err = capsys.readouterr().err
+    assert f"corpus folder {missing} does not exist" in err and "--corpus DIR" in err
