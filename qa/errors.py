@@ -52,6 +52,10 @@ class IndexCorruptError(QAError):
     exit_code = 4
 
 
+class IndexFormatError(IndexCorruptError):
+    """An index written by an older version of qa: readers refuse it, ``qa index`` rebuilds it."""
+
+
 class IndexMismatchError(QAError):
     exit_code = 4
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from qa.errors import IndexCorruptError, IndexFormatError, IndexLockedError, IndexMissingError
 
 MANIFEST_FORMAT = 4  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json);
 # 4: a definition-list term titles its definition's passages (heading path), not a passage of its own
@@ -128,7 +128,7 @@ def read_manifest(gen: Generation) -> dict[str, Any]:
             f"the index manifest {gen.manifest_path} is unreadable: {exc}", "run: qa index --rebuild"
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("format"), int) and data["format"] < MANIFEST_FORMAT:
-        raise IndexCorruptError(
+        raise IndexFormatError(
             f"the index in {gen.root} was built by an older version of qa (format {data['format']}, "
             f"this version reads format {MANIFEST_FORMAT})",
             "run: qa index --rebuild",

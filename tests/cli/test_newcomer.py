@@ -148,3 +148,27 @@ def test_a_corpus_flag_naming_no_folder_is_refused_before_an_existing_index_answ
     assert cli.main([*command, "--corpus", str(missing)]) == CorpusError.exit_code
     err = capsys.readouterr().err
     assert f"corpus folder {missing} does not exist" in err and "--corpus DIR" in err
+
+
+def test_qa_index_rebuilds_an_index_of_an_older_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from qa.index import layout
+
+    monkeypatch.setattr("qa.embed.model.SentenceTransformerEmbedder", lambda name: HashingEmbedder())
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text("The museum opens at nine in the morning.\n", encoding="utf-8")
+    where = ["--corpus", str(tmp_path / "c"), "--index-dir", str(tmp_path / "i")]
+    assert cli.main(["index", *where]) == 0
+    gen = layout.require_current(tmp_path / "i")
+    manifest = json.loads(gen.manifest_path.read_text(encoding="utf-8"))
+    manifest["format"] = layout.MANIFEST_FORMAT - 1
+    gen.manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["index", *where]) == 0
+    assert "older version of qa" in capsys.readouterr().err
+    fresh = layout.require_current(tmp_path / "i")
+    assert fresh.path != gen.path
+    assert json.loads(fresh.manifest_path.read_text(encoding="utf-8"))["format"] == layout.MANIFEST_FORMAT
