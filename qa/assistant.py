@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -134,8 +135,11 @@ class Assistant:
         hits = self.retriever.search(standalone, self.settings.top_k, qvec, sources)
         clock.lap("retrieve")
         asked = _Asked(question, tuple(hits), _changed(standalone, question), tuple(sources or ()))
+        # Made once per question, when first needed: the answer itself, the gate before a model,
+        # or the stand-in when the model fails or its answer does not verify.
+        quoted = functools.cache(lambda: self.extractive.answer(standalone, qvec, hits, self.stats))
         if chat is None:
-            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
+            draft = quoted()
             clock.lap("answer")
             yield draft.text
             return _answer(asked, draft, "extractive", clock, notice)
@@ -143,16 +147,16 @@ class Assistant:
             # The model is asked only when the answer scorer finds a sentence that
             # answers: a small model handed near-miss passages writes a plausible wrong answer,
             # and the same calibrated score already decides refusals without one.
-            draft = self.extractive.answer(standalone, qvec, hits, self.stats)
+            draft = quoted()
             if draft.abstained:
                 clock.lap("answer")
                 yield draft.text
                 why = f"{draft.reason}; {chat.name} was not asked"
                 return _answer(asked, draft, "extractive", clock, "; ".join(n for n in (notice, why) if n))
-            generated = yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked)
+            generated = yield from self._generate(chat, notice, standalone, hits, clock, asked, quoted)
             # The score that let the model answer goes with its answer (shown as the answer's confidence).
             return generated if generated.confidence is not None else replace(generated, confidence=draft.confidence)
-        return (yield from self._generate(chat, notice, standalone, qvec, hits, clock, asked))
+        return (yield from self._generate(chat, notice, standalone, hits, clock, asked, quoted))
 
     # -- generated answers: fit the prompt, guard the stream, verify, settle ------------------
 
@@ -161,10 +165,10 @@ class Assistant:
         chat: ChatModel,
         notice: str | None,
         question: str,
-        qvec: Sequence[float],
         hits: Sequence[Hit],
         clock: _Clock,
         asked: _Asked,
+        quoted: Callable[[], Draft],
     ) -> Generator[str, None, Answer]:
         """Yield the model's answer as it streams; return the Answer the user gets (see ``settle``)."""
         guard = StreamGuard(self.settings.max_tokens)
@@ -186,7 +190,7 @@ class Assistant:
         except LLMError as exc:
             self.backends.forget()
             partial = guard.text
-            draft = self.extractive.answer(question, qvec, hits, self.stats)
+            draft = quoted()
             clock.lap("answer")
             reason = f"{exc}: answer quoted from the documents instead"
             yield (f"\n\n[{reason}]\n\n" if partial else "") + draft.text
@@ -195,7 +199,7 @@ class Assistant:
         generated = finalize(guard.result(), prompt.hits, self.embedder)
         if guard.stopped == "repetition":
             generated = replace(generated, flagged=True)
-        shown, stood_in = settle(generated, lambda: self.extractive.answer(question, qvec, hits, self.stats), chat.name)
+        shown, stood_in = settle(generated, quoted, chat.name)
         clock.lap("verify")
         notices = "; ".join(n for n in (notice, prompt.notice, guard.notice(), shown.reason) if n)
         if stood_in:

@@ -68,6 +68,11 @@ class Sentence:
     def readable(self) -> str:
         return self.plain or self.text
 
+    @property
+    def lead_in(self) -> bool:
+        """True for a sentence that introduces what follows it ("The options are:")."""
+        return self.readable.rstrip().endswith(":")
+
 
 @dataclass(frozen=True)
 class Passage:

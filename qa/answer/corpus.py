@@ -38,14 +38,17 @@ class CorpusStats:
         doc: dict[str, set[str]] = defaultdict(set)
         owners: dict[tuple[str, int], Passage] = {}
         sections: dict[str, set[str]] = defaultdict(set)
+        heading_stems: dict[str, frozenset[str]] = {}
         n = 0
         for p in passages:
             n += 1
             # A passage is indexed with its heading path, and a NEWS bullet's release number is only
             # there: the heading's words are the passage's words for the rules and the statistics.
+            if p.heading not in heading_stems:  # a section's passages share its heading: stem it once
+                vocab.update(tokens(p.heading))
+                heading_stems[p.heading] = frozenset(stems(p.heading))
             vocab.update(tokens(p.text))
-            vocab.update(tokens(p.heading))
-            have = set(stems(p.text)) | set(stems(p.heading))
+            have = set(stems(p.text)) | heading_stems[p.heading]
             for s in have:
                 df[s] += 1
             doc[p.span.source] |= have

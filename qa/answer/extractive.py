@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
                 continue
             other = by_key.get((source, neighbour.start))
             p = other.probability if other else 0.0
-            lead_in = not before and best.sentence.text.rstrip().endswith(":")
+            lead_in = not before and best.sentence.lead_in
             # "X returns a status code. This will be either A or B.": a sentence opening with a
             # reference continues its predecessor, whichever of the two scored best.
             anaphor = p >= pair / 2 and (
@@ -147,7 +147,7 @@ class ExtractiveAnswerer:
             adds = (qwords & _stems(s.sentence.text)) - covered
             if key in seen or not adds or any(_near_duplicate(key, k) for k in seen):
                 continue
-            if s.sentence.readable.rstrip().endswith(":"):
+            if s.sentence.lead_in:
                 continue  # a lead-in is never quoted without what it introduces
             seen.add(key)
             covered |= adds

@@ -338,7 +338,7 @@ def featurise(
             "has_definition": float(bool(_DEFINITION.search(text))),
             "anaphor": float(bool(_ANAPHOR.match(text))),
             "next_anaphor": float(bool(c.next and _ANAPHOR.match(c.next.readable))),
-            "lead_in": float(text.rstrip().endswith(":")),
+            "lead_in": float(c.sentence.lead_in),
             "neg_question": float(q.negated),
             "neg_mismatch": float(q.negated != bool(_NEGATION.search(text))),
             "length": math.log1p(len(tokens(text))),

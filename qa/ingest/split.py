@@ -130,7 +130,7 @@ class _Passages:
     def add(self, sent: Sentence) -> None:
         if self.full(sent):
             last = self.group[-1]
-            carry = len(self.group) > 1 and last.readable.rstrip().endswith(":")
+            carry = len(self.group) > 1 and last.lead_in
             if carry:  # a lead-in goes with what it introduces, not with what came before
                 self.group.pop()
             self.flush()
@@ -170,8 +170,8 @@ def split_sections(
             # definition, shown with the answer, and never an answer itself.
             if block.kind == "term" and i + 1 < len(blocks) and blocks[i + 1].kind == "definition":
                 acc.flush()
-                term = plain(doc.text[block.start : block.end]) or doc.text[block.start : block.end]
-                acc.heading = HEADING_SEPARATOR.join((*section.path, " ".join(term.split())))
+                term = doc.text[block.start : block.end]
+                acc.heading = HEADING_SEPARATOR.join((*section.path, " ".join((plain(term) or term).split())))
                 glue, previous = False, ""
                 continue
             if block.kind != "definition" and acc.heading != base:
@@ -191,7 +191,7 @@ def split_sections(
             acc.short = acc.short or short or glue
             for sent in sents:
                 acc.add(sent)
-            glue = block.kind == "term" or sents[-1].readable.rstrip().endswith(":")
+            glue = block.kind == "term" or sents[-1].lead_in
             previous, page = (block.kind if short else ""), here
         acc.flush()
     return out

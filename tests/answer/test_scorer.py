@@ -11,7 +11,7 @@ from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import holds_count, refusal, unknown_names
 from qa.answer.extractive import ExtractiveAnswerer
 from qa.answer.features import FEATURES, Question, candidates, featurise, names, qtype, type_match, within_one_edit
-from qa.answer.scorer import DEFAULT_SCORER, load_scorer, model_from_dict
+from qa.answer.scorer import DEFAULT_SCORER, Scored, load_scorer, model_from_dict
 from qa.config import Settings
 from qa.errors import ConfigError
 from qa.ingest.split import split_document
@@ -138,14 +138,22 @@ def test_threshold_decides_refusal() -> None:
     assert not always.abstained and always.refused_by == "" and always.confidence == never.confidence
 
 
-def test_a_lead_in_ending_in_a_colon_is_never_quoted_alone() -> None:
-    text = "The keeper had two duties:\n\nhe lit the lamp at dusk and he wound the clock at dawn.\n"
+def selecting(text: str, q: str) -> tuple[ExtractiveAnswerer, list[Scored], CorpusStats]:
+    """Return an answerer that answers everything, the candidates of ``text`` scored for ``q``, the stats.
+
+    The tests of ``select`` then set the probabilities they need with ``replace``.
+    """
     hs = hits(text)
     stats = CorpusStats.build([h.passage for h in hs])
     emb = HashingEmbedder()
-    q = "What were the keeper's two duties?"
     answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
-    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    return answerer, answerer.score(q, emb.embed([q])[0], hs, stats), stats
+
+
+def test_a_lead_in_ending_in_a_colon_is_never_quoted_alone() -> None:
+    text = "The keeper had two duties:\n\nhe lit the lamp at dusk and he wound the clock at dawn.\n"
+    q = "What were the keeper's two duties?"
+    answerer, scored, stats = selecting(text, q)
     lead = next(s for s in scored if s.sentence.text.endswith(":"))
     rest = [replace(s, probability=0.01) for s in scored if s is not lead]
     chosen = answerer.select([replace(lead, probability=0.9), *rest], q, stats)
@@ -177,12 +185,8 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
 
 def test_a_following_sentence_that_refers_back_is_quoted_with_the_best() -> None:
     text = "The prepare call returns a status code. This will be either OK or BAD_ABI.\n\nThe lamp was lit at dusk.\n"
-    hs = hits(text)
-    stats = CorpusStats.build([h.passage for h in hs])
-    emb = HashingEmbedder()
     q = "What status codes can the prepare call return?"
-    answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
-    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    answerer, scored, stats = selecting(text, q)
     first = next(s for s in scored if s.sentence.text.startswith("The prepare"))
     follow = next(s for s in scored if s.sentence.text.startswith("This will"))
     other = next(s for s in scored if s.sentence.text.startswith("The lamp"))
@@ -204,12 +208,8 @@ def test_a_lead_in_is_never_a_runner_up_on_its_own() -> None:
         "At dawn the keeper had other duties:\n\n"
         "Painting the railings took a week.\n"
     )
-    hs = hits(text)
-    stats = CorpusStats.build([h.passage for h in hs])
-    emb = HashingEmbedder()
     q = "What did the keeper do at dusk and at dawn?"
-    answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
-    scored = answerer.score(q, emb.embed([q])[0], hs, stats)
+    answerer, scored, stats = selecting(text, q)
     lamp = next(s for s in scored if s.sentence.text.startswith("The keeper lit"))
     lead = next(s for s in scored if s.sentence.text.endswith(":"))
     rest = [replace(s, probability=0.01) for s in scored if s is not lamp and s is not lead]
