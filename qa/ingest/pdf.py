@@ -21,7 +21,9 @@ _GAP = re.compile(r"\S {3,}(?=\S)")
 _CELLS = re.compile(r" {3,}")
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _END = re.compile(r"[.!?:;\"'”’)\]]$")
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?]{1,80})$")
+# The title may hold a dot inside a word ("2.9. The mime.cache files", "Using setup.py"), never
+# a sentence's end.
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z](?:[^.!?]|\.(?=\w)){1,80})$")
 _PAGE_NUMBER = re.compile(r"\s*(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?\s*", re.I)
 # A list marker set apart from its text by the layout ("•    SEQUENCE;") is no table cell.
 _BULLET = re.compile(r"^\s*([•◦▪‣∙·●○■□–*-])\s+")
@@ -84,14 +86,20 @@ def _page(out: TextBuilder, lines: list[str]) -> None:
 def _reflow(out: TextBuilder, raw: list[str]) -> None:
     """Join printed lines into paragraphs: a line ends one when it ends a sentence and is short.
 
-    Blank lines end a paragraph too. A numbered short line ("2.1 Scope") is a heading.
+    Blank lines end a paragraph too. A numbered line ("2.1 Scope") is a heading when it is short,
+    or when it follows a blank line and the next line does not continue it (blank, or opening
+    with a capital): on a page of short list items or code, a chapter title ("2 ASN.1
+    structure handling") is as long as the lines around it, and a wrapped numbered step
+    ("1. Download the tarball and unpack it into a" / "folder of your own") still reads on.
     """
     lines = [_SPACE.sub(" ", ln).strip() for ln in raw]
     full = sorted(len(ln) for ln in lines if ln)
     width = full[len(full) * 3 // 4] if full else 0
     current, kind = "", "paragraph"
-    for ln in [*lines, ""]:
-        heading = _NUMBERED.match(ln) if ln and len(ln) < 0.8 * max(width, 1) else None
+    padded = ["", *lines, "", ""]
+    for n, ln in enumerate([*lines, ""], start=1):
+        alone = not padded[n - 1] and not padded[n + 1][:1].islower()
+        heading = _NUMBERED.match(ln) if ln and (alone or len(ln) < 0.8 * max(width, 1)) else None
         bullet = _BULLET.match(ln) if ln else None
         if not ln or heading or bullet:
             if current:

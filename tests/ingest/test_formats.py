@@ -204,6 +204,42 @@ def test_a_pdf_bulleted_list_is_items_not_table_rows(tmp_path: Path) -> None:
     assert "This version does not handle the REAL type." in sentences
 
 
+def test_a_pdf_numbered_heading_may_name_a_file(tmp_path: Path) -> None:
+    lines = [
+        "2.8 Tree files",
+        "Tree files match directory layouts on removable media.",
+        "",
+        "2.9. The rules.cache files",
+        "The cache holds the same rules in a binary format.",
+    ]
+    (tmp_path / "spec.pdf").write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / "spec.pdf", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    by_text = {s.text: p.heading for p in passages for s in p.sentences}
+    assert by_text["The cache holds the same rules in a binary format."].endswith("2.9. The rules.cache files")
+    assert "2.9. The rules.cache files" not in by_text  # a heading, never a sentence of the section before
+
+
+def test_a_pdf_chapter_title_alone_on_a_page_of_short_lines_is_a_heading(tmp_path: Path) -> None:
+    # The page's usual line is a short list item, as long as the chapter title: the title is
+    # still a heading because it stands alone between blank lines.
+    items = [f"\u2022     TYPE{n};" for n in range(12)]
+    lines = [
+        "Types we know:", *items, "", "2 Syntax of the schema", "", "2.1 Comments", "A comment starts with two dashes.",
+        "", "1. Download the schema and unpack it into a", "folder of your own.",
+    ]  # fmt: skip
+    (tmp_path / "manual.pdf").write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / "manual.pdf", tmp_path)
+    assert doc is not None
+    by_text = {s.text: p.heading for p in split_document(doc) for s in p.sentences}
+    assert by_text["A comment starts with two dashes."] == "2 Syntax of the schema \u203a 2.1 Comments"
+    assert "2 Syntax of the schema" not in by_text
+    # A wrapped numbered step reads on into its next line: no heading.
+    step = [p for p in split_document(doc) if "unpack it into a folder of your own." in p.text]
+    assert [p.heading for p in step] == ["2 Syntax of the schema \u203a 2.1 Comments"]
+
+
 def test_a_docx_definition_list_term_titles_its_definition(tmp_path: Path) -> None:
     from tests.ingest.corpora import docx_bytes
 
