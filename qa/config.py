@@ -32,11 +32,11 @@ class Settings:
     # Shared ONNX query encoders, one per model (qa.embed.cache); None: $XDG_CACHE_HOME/qa or ~/.cache/qa.
     cache_dir: Path | None = None
     top_k: int = 5  # passages handed to the answerer
-    scorer: str = "answer-scorer-v2"  # the answer-sentence model in qa/answer/models/ (or a .json path)
+    scorer: str = "answer-scorer-v3"  # the answer-sentence model in qa/answer/models/ (or a .json path)
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
     abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
-    candidates: int = 20  # passages each retriever contributes before fusion
+    candidates: int = 50  # passages each retriever contributes before fusion (chosen with DENSE_WEIGHT)
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning
     request_timeout: float = 180.0  # a cold Ollama model load can take a minute or more

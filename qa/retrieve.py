@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused with reciprocal rank fusion."""
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by a convex combination of scores."""
 
 from __future__ import annotations
 
@@ -10,25 +10,47 @@ from qa.errors import BadQuestionError, ConfigError
 from qa.index.view import IndexView
 from qa.types import Hit
 
-RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
+# The dense side's weight in the fused score (BM25 has 1 - DENSE_WEIGHT). Chosen on the SQuAD 2.0
+# training pool (all 5,311 answerable questions over its 2,136 passages, `docs/architecture.md`):
+# hit@5 0.954 and MRR 0.870, against 0.942 and 0.839 for the reciprocal rank fusion used before.
+# Cosines of related passages crowd into a narrow band below the best, BM25 scores spread out,
+# hence more weight on the narrower dense side.
+DENSE_WEIGHT = 0.6
 
 
-def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Return ids ordered by reciprocal-rank-fusion score, sum of 1/(k + rank) over rankings.
+def fuse(dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Return ids ordered by ``w * dense / max(dense) + (1 - w) * bm25 / max(bm25)``, best first.
 
-    Ties keep the order in which ids were first seen, so the result is deterministic.
+    Unlike reciprocal rank fusion, a passage that BM25 ranks first by a wide margin (an exact
+    flag, a name) keeps that margin instead of losing to passages both rankings place fifth.
+    A passage that one retriever did not return gets that retriever's lowest returned score
+    (it ranks below all of them). An id counts once per ranking (its first score); ties keep
+    the order in which ids were first seen, so the result is deterministic.
     """
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, pid in enumerate(dict.fromkeys(ranking), start=1):  # an id counts once per ranking
-            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+    sides = [_scaled(dense), _scaled(lexical)]
+    ids = list(dict.fromkeys([pid for pid, _ in dense] + [pid for pid, _ in lexical]))
+    floors = [min(side.values(), default=0.0) for side in sides]
+    scores = {
+        pid: DENSE_WEIGHT * sides[0].get(pid, floors[0]) + (1.0 - DENSE_WEIGHT) * sides[1].get(pid, floors[1])
+        for pid in ids
+    }
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _scaled(ranking: Sequence[tuple[str, float]]) -> dict[str, float]:
+    # Divided by the best score of the question, so the two scales meet; a side whose best
+    # score is not positive (no BM25 term matched, an unrelated question) contributes nothing.
+    first: dict[str, float] = {}
+    for pid, score in ranking:
+        first.setdefault(pid, score)
+    top = max(first.values(), default=0.0)
+    return {pid: score / top if top > 0 else 0.0 for pid, score in first.items()}
 
 
 class HybridRetriever:
     """Finds the passages most likely to answer a query."""
 
-    def __init__(self, view: IndexView, embedder: Embedder, candidates: int = 20) -> None:
+    def __init__(self, view: IndexView, embedder: Embedder, candidates: int = 50) -> None:
         if candidates <= 0:
             raise ConfigError(f"candidates must be positive, got {candidates}")
         self.view = view
@@ -56,7 +78,7 @@ class HybridRetriever:
         dense = [(pid, s) for pid, s in store.query(vector, self.candidates, within) if pid in known]
         lexical = [(pid, s) for pid, s in bm25.search(query, self.candidates, within) if pid in known]
         dense_score, bm25_score = dict(dense), dict(lexical)
-        fused = rrf([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
+        fused = fuse(dense, lexical)
         return [
             Hit(self.view.passages[pid], score, dense_score.get(pid), bm25_score.get(pid), rank)
             for rank, (pid, score) in enumerate(fused[:top_k], start=1)

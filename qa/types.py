@@ -112,7 +112,7 @@ class Hit:
     """A retrieved passage with the evidence for its rank."""
 
     passage: Passage
-    score: float  # fused (RRF) score: higher is better
+    score: float  # fused score (qa.retrieve.fuse): higher is better
     dense: float | None = None  # cosine similarity to the query, when dense retrieval found it
     bm25: float | None = None
     rank: int = 0

@@ -21,18 +21,16 @@ from tests.conftest import GOLDEN
 
 DOCS = GOLDEN.parent / "docs"
 
-# Floors not met when measured on 2026-12-01 (`qa eval --llm extractive`, answer-scorer-v2).
+# Floors not met when measured on 2026-12-01 (`qa eval --llm extractive`, answer-scorer-v3).
 KNOWN_GAPS = {
     ("seeds", "abstention.false_refusal"): "measured 0.125 (6 of 48); floor 0.10: paraphrases refused by the "
     "foreign-words and unknown-name rules, a two-month question by the time rule (q36: its July sentence is "
     "not quoted)",
-    ("docs", "retrieval.hit@5"): "measured 0.929; floor 0.95: PDF tables with cells over several lines, "
-    "paraphrases far from the words of the text",
-    ("docs", "answer.key_fact_recall"): "measured 0.744; floor 0.85: the right passage, the wrong sentence quoted; "
+    ("docs", "answer.key_fact_recall"): "measured 0.732; floor 0.85: the right passage, the wrong sentence quoted; "
     "answerable paraphrases under the scorer's threshold",
-    ("docs", "citations.precision"): "measured 0.677; floor 0.90: the wrong sentence quoted, runners-up from "
+    ("docs", "citations.precision"): "measured 0.685; floor 0.90: the wrong sentence quoted, runners-up from "
     "other sections",
-    ("docs", "abstention.correct_refusal"): "measured 0.647 (11 of 17); floor 0.70: near misses answered",
+    ("docs", "abstention.correct_refusal"): "measured 0.529 (9 of 17); floor 0.70: near misses answered",
 }
 
 

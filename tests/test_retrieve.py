@@ -1,29 +1,36 @@
-"""Reciprocal rank fusion and the hybrid retriever over fakes."""
+"""Score fusion and the hybrid retriever over fakes."""
 
 import pytest
 
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import ConfigError
-from qa.retrieve import RRF_K, rrf
+from qa.retrieve import DENSE_WEIGHT, fuse
 
 
-def test_rrf_sums_reciprocal_ranks() -> None:
-    fused = dict(rrf([["a", "b", "c"], ["c", "a"]]))
-    assert fused["a"] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
-    assert fused["c"] == pytest.approx(1 / (RRF_K + 3) + 1 / (RRF_K + 1))
-    assert fused["b"] == pytest.approx(1 / (RRF_K + 2))
-    assert [pid for pid, _ in rrf([["a", "b", "c"], ["c", "a"]])] == ["a", "c", "b"]
+def test_fuse_weighs_scores_scaled_by_each_side_best() -> None:
+    fused = dict(fuse([("a", 0.8), ("b", 0.4)], [("b", 6.0), ("c", 3.0)]))
+    w = DENSE_WEIGHT
+    # b is missing from no side; a gets BM25's lowest returned score (c's 0.5), c the dense one (b's 0.5).
+    assert fused["a"] == pytest.approx(w * 1.0 + (1 - w) * 0.5)
+    assert fused["b"] == pytest.approx(w * 0.5 + (1 - w) * 1.0)
+    assert fused["c"] == pytest.approx(w * 0.5 + (1 - w) * 0.5)
+    assert [pid for pid, _ in fuse([("a", 0.8), ("b", 0.4)], [("b", 6.0), ("c", 3.0)])][-1] == "c"
 
 
-def test_rrf_agreement_beats_one_strong_ranking() -> None:
-    order = [pid for pid, _ in rrf([["x", "y"], ["z", "y"]])]
-    assert order[0] == "y"
+def test_fuse_keeps_a_wide_bm25_margin_that_rank_fusion_lost() -> None:
+    # "x" is BM25's clear first (an exact flag) but only the dense side's tenth; the others are
+    # close on both sides. Rank fusion put x below every passage both rankings held.
+    dense = [(f"p{i}", 0.60 - 0.01 * i) for i in range(9)] + [("x", 0.50)]
+    lexical = [("x", 20.0)] + [(f"p{i}", 6.0 - 0.1 * i) for i in range(9)]
+    assert [pid for pid, _ in fuse(dense, lexical)][0] == "x"
 
 
-def test_rrf_counts_an_id_once_per_ranking_and_handles_empty() -> None:
-    assert dict(rrf([["a", "a", "b"]]))["a"] == pytest.approx(1 / (RRF_K + 1))
-    assert rrf([[], []]) == []
+def test_fuse_counts_an_id_once_per_side_and_handles_empty_and_unmatched() -> None:
+    assert dict(fuse([("a", 0.5), ("a", 0.1)], []))["a"] == pytest.approx(DENSE_WEIGHT)
+    assert fuse([], []) == []
+    # No BM25 term matched (all scores 0): the dense order stands.
+    assert [pid for pid, _ in fuse([("a", 0.3), ("b", 0.2)], [("b", 0.0), ("a", 0.0)])] == ["a", "b"]
 
 
 def test_hybrid_search_collapses_duplicates_and_respects_top_k(settings: Settings, embedder, stores) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from qa.embed.model import Embedder
 
 MODELS = Path(__file__).resolve().parent / "models"
-DEFAULT_SCORER = "answer-scorer-v2"
+DEFAULT_SCORER = "answer-scorer-v3"
 
 
 @dataclass(frozen=True)

@@ -50,23 +50,24 @@ THRESHOLDS: tuple[Threshold, ...] = (
 
 
 # The docs set (tests/golden/docs: 101 questions on real documentation, 84 answerable, 17 not).
-# Measured on 2026-12-01 with ``qa eval --llm extractive --json`` (answer-scorer-v1, top_k 5).
+# Measured on 2026-12-01 with ``qa eval --llm extractive --json`` (answer-scorer-v3, top_k 5).
 # One answerable question is worth 0.012 and one unanswerable 0.059; guard rails sit about two
 # questions under the measured figures. The floors are the targets of the issues on real
 # documents and learned answering; the ones not met yet are xfail (tests/test_quality_gate.py).
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9286),
-    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.744),
-    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.6774),
-    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
-    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.0714),
-    Threshold("retrieval.hit@1", ">=", 0.64, measured=0.6667),
-    Threshold("retrieval.hit@3", ">=", 0.83, measured=0.881),
-    Threshold("retrieval.mrr", ">=", 0.74, measured=0.7766),
-    Threshold("retrieval.evidence_recall@5", ">=", 0.88, measured=0.9032),
-    # Raised 2026-12-01 (definition-list terms as headings): all facts 0.7262, citation recall 0.7381.
+    Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9524),
+    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7321),
+    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.6854),
+    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.5294),
+    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.0952),
+    # Raised 2026-12-01 (retrieval fuses scores instead of ranks): hit@1 0.75, hit@3 0.9405,
+    # MRR 0.8337, evidence recall 0.9462.
+    Threshold("retrieval.hit@1", ">=", 0.73, measured=0.75),
+    Threshold("retrieval.hit@3", ">=", 0.91, measured=0.9405),
+    Threshold("retrieval.mrr", ">=", 0.81, measured=0.8337),
+    Threshold("retrieval.evidence_recall@5", ">=", 0.92, measured=0.9462),
     Threshold("answer.all_facts", ">=", 0.70, measured=0.7262),
-    Threshold("citations.recall", ">=", 0.71, measured=0.7381),
+    Threshold("citations.recall", ">=", 0.69, measured=0.7143),
 )
 
 GATES: dict[str, tuple[Threshold, ...]] = {"seeds": THRESHOLDS, "docs": DOCS_THRESHOLDS}

@@ -158,7 +158,9 @@ def test_prompt_injection_in_a_document_stays_inside_the_quoted_sources(
     srv = fake_ollama(
         models=[MODEL], responder=citing("cannot use WeChat Pay", "Users cannot use WeChat Pay on Taobao [{n}].")
     )
-    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="ollama", ollama_host=srv.url)
+    # The gate off: this tests what the prompt holds, so the model must be asked whatever the
+    # scorer thinks of two one-line documents.
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", llm="ollama", ollama_host=srv.url, llm_gate=False)
     ans = Assistant.open(settings=s, embedder=real_embedder).ask("What are the Taobao payment rules for WeChat Pay?")
     body = srv.bodies("/api/chat")[-1]
     system, user = body["messages"][0]["content"], body["messages"][1]["content"]

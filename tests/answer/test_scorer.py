@@ -119,7 +119,7 @@ def test_shipped_model_loads_with_its_version_and_features() -> None:
 
 
 def test_a_model_on_other_features_or_an_unknown_version_is_refused() -> None:
-    data = json.loads((Path(__file__).resolve().parents[2] / "qa/answer/models/answer-scorer-v2.json").read_text())
+    data = json.loads((Path(__file__).resolve().parents[2] / "qa/answer/models/answer-scorer-v3.json").read_text())
     with pytest.raises(ConfigError, match="other features"):
         model_from_dict({**data, "features": data["features"][:-1]})
     with pytest.raises(ConfigError, match="no scorer model"):
