@@ -293,6 +293,15 @@ def mlp_ensemble(
     return f"mlp 32 x {ENSEMBLE}", {"kind": "mlp", "mean": mean, "scale": scale, "layers": layers}, p
 
 
+def feature_code_hash() -> str:
+    """Return a digest of the package's source: what turns the pool into feature rows."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "qa").rglob("*.py")):
+        h.update(path.relative_to(ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", type=Path, default=POOL)
@@ -306,8 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     np.random.seed(SEED)
     digest = hashlib.sha256(args.pool.read_bytes()).hexdigest()[:16]
-    # The version is in the key: a new version means new features (qa.text.stem, ...), never a stale cache.
-    cache = args.work / f"features-{VERSION}-{digest}-{args.limit or 'all'}-{len(FEATURES)}.npz"
+    # The key holds the code that makes the features (ingestion, retrieval, the features
+    # themselves), not only the version: a change to any of it is never met by a stale cache.
+    cache = args.work / f"features-{VERSION}-{digest}-{args.limit or 'all'}-{feature_code_hash()}.npz"
     if cache.is_file() and not args.fresh:
         data = dict(np.load(cache))
     else:
