@@ -111,6 +111,7 @@ class ExtractiveAnswerer:
         """
         if not scored:
             return []
+        scored = _statement_first(scored, self.scorer.pair_threshold)
         by_key = {(s.passage.span.source, s.sentence.start): s for s in scored}
         best = scored[0]
         chosen: list[tuple[Passage, Sentence]] = [(best.passage, best.sentence)]
@@ -156,6 +157,21 @@ class ExtractiveAnswerer:
 
 
 LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"
+
+
+def _statement_first(scored: Sequence[Scored], pair_threshold: float) -> Sequence[Scored]:
+    """Return ``scored`` with a statement ahead of a lead-in that it nearly matches.
+
+    A lead-in ("X has these attributes:") names what follows and matches a question's words
+    well. A sentence that is no lead-in and scores as the lead-in's partner would (at least
+    ``pair_threshold`` of it) is the answer instead; the lead-in, never quoted alone, then goes.
+    """
+    if not scored or not scored[0].sentence.lead_in:
+        return scored
+    other = next((s for s in scored[1:] if not s.sentence.lead_in), None)
+    if other is None or other.probability < pair_threshold * scored[0].probability:
+        return scored
+    return [other, *(s for s in scored if s is not other)]
 
 
 def _join_runs(chosen: Sequence[tuple[Passage, Sentence]]) -> list[tuple[Passage, Sentence]]:

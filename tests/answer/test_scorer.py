@@ -163,6 +163,29 @@ def test_a_lead_in_ending_in_a_colon_is_never_quoted_alone() -> None:
     ]
 
 
+def test_a_lead_in_yields_to_a_sentence_scoring_as_a_partner_would() -> None:
+    text = (
+        "The parser knows these variants:\n\n"
+        "Robertson, the original one.\n\n"
+        "By default the parser uses the Lucene variant.\n"
+    )
+    q = "Which variant does the parser use by default?"
+    answerer, scored, stats = selecting(text, q)
+    lead = next(s for s in scored if s.sentence.lead_in)
+    default = next(s for s in scored if s.sentence.text.startswith("By default"))
+    rest = [replace(s, probability=0.01) for s in scored if s is not lead and s is not default]
+    pair = answerer.scorer.pair_threshold
+    # The direct statement scores at least the pair threshold of the lead-in: it is the answer,
+    # and the lead-in is not quoted (it never stands alone).
+    chosen = answerer.select([replace(lead, probability=0.8), replace(default, probability=0.8 * pair * 1.1), *rest],
+                             q, stats)  # fmt: skip
+    assert [s.text for _, s in chosen] == [default.sentence.text]
+    # Under it, the lead-in is the answer, with the list that follows it.
+    chosen = answerer.select([replace(lead, probability=0.8), replace(default, probability=0.8 * pair * 0.5), *rest],
+                             q, stats)  # fmt: skip
+    assert [s.text for _, s in chosen][:2] == [lead.sentence.text, "Robertson, the original one."]
+
+
 def test_rules_match_names_and_numbers_tolerantly() -> None:
     stats = CorpusStats.build(passages())
     assert unknown_names("Did Maren Solberg's crew build it?", stats) == []  # possessive
