@@ -55,17 +55,17 @@ THRESHOLDS: tuple[Threshold, ...] = (
 # questions under the measured figures. The floors are the targets of the issues on real
 # documents and learned answering; the ones not met yet are xfail (tests/test_quality_gate.py).
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
-    Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9524),
+    Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9643),
     Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7202),
     Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7176),
     Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.5882),
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.131),
-    # Raised 2026-12-01 (retrieval fuses scores instead of ranks): hit@1 0.75, hit@3 0.9405,
-    # MRR 0.8337, evidence recall 0.9462.
-    Threshold("retrieval.hit@1", ">=", 0.73, measured=0.75),
-    Threshold("retrieval.hit@3", ">=", 0.91, measured=0.9405),
-    Threshold("retrieval.mrr", ">=", 0.81, measured=0.8337),
-    Threshold("retrieval.evidence_recall@5", ">=", 0.92, measured=0.9462),
+    # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
+    # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8456, evidence recall 0.957.
+    Threshold("retrieval.hit@1", ">=", 0.73, measured=0.7619),
+    Threshold("retrieval.hit@3", ">=", 0.92, measured=0.9524),
+    Threshold("retrieval.mrr", ">=", 0.82, measured=0.8456),
+    Threshold("retrieval.evidence_recall@5", ">=", 0.93, measured=0.957),
     Threshold("answer.all_facts", ">=", 0.69, measured=0.7143),
     Threshold("citations.recall", ">=", 0.69, measured=0.7143),
 )

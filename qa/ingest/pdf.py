@@ -21,6 +21,7 @@ _GAP = re.compile(r"\S {3,}(?=\S)")
 _CELLS = re.compile(r" {3,}")
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _END = re.compile(r"[.!?:;\"'”’)\]]$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")  # not "number of '>'"
 # The title may hold a dot inside a word ("2.9. The mime.cache files", "Using setup.py"), never
 # a sentence's end.
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z](?:[^.!?]|\.(?=\w)){1,80})$")
@@ -64,23 +65,92 @@ def parse_pdf(data: bytes) -> tuple[str, tuple[Section, ...], tuple[int, ...]]:
 
 
 def _page(out: TextBuilder, lines: list[str]) -> None:
-    """Add one page's blocks: runs of two or more gapped lines are table rows, the rest prose."""
+    """Add one page's blocks: runs of two or more gapped lines are table rows, the rest prose.
+
+    A line indented to the last column of the table run it sits in is that column's text
+    wrapped over several lines (a "Value" or "Description" cell): it belongs to a row, not
+    to the prose around the table.
+    """
     prose: list[str] = []
     i = 0
     while i < len(lines):
-        j = i
-        while j < len(lines) and _GAP.search(_BULLET.sub("", lines[j]).strip()):
+        j, gapped, column, first = i, 0, 0, 0
+        while j < len(lines):
+            if _GAP.search(_BULLET.sub("", lines[j]).strip()):
+                gapped, column, first = gapped + 1, _last_cell_start(lines[j]), _second_cell_start(lines[j])
+            elif not (gapped and (_wrapped_last(lines[j], column) or _wrapped_first(lines, j, first))):
+                break
             j += 1
-        if j - i >= 2:
+        if gapped >= 2:
             _reflow(out, prose)
             prose = []
-            for ln in lines[i:j]:
-                out.add("row", " | ".join(c for c in _CELLS.split(ln.strip()) if c))
+            for row in _rows(lines[i:j]):
+                out.add("row", " | ".join(row))
             i = j
         else:
             prose.append(lines[i])
             i += 1
     _reflow(out, prose)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _wrapped_last(line: str, column: int) -> bool:
+    # Text indented to the last column: that column's cell, wrapped.
+    return bool(line.strip()) and _indent(line) >= column - 2
+
+
+def _wrapped_first(lines: list[str], j: int, first: int) -> bool:
+    # A short word under the first column between two rows, or after a row whose first cell
+    # breaks a word ("range-" / "length"): the first column's cell, wrapped. A paragraph or a
+    # heading after the table is longer, or follows no broken word and no row.
+    text = lines[j].strip()
+    nxt = lines[j + 1] if j + 1 < len(lines) else ""
+    cells = _CELLS.split(lines[j - 1].strip()) if j > 0 else [""]
+    joins = bool(_GAP.search(nxt.strip())) or cells[0].endswith("-")
+    return bool(text) and _indent(lines[j]) < 2 and len(text) < first - 1 and joins
+
+
+def _second_cell_start(line: str) -> int:
+    gaps = [m for m in _CELLS.finditer(line.rstrip()) if m.start() > _indent(line)]
+    return gaps[0].end() if gaps else 0
+
+
+def _last_cell_start(line: str) -> int:
+    gaps = list(_CELLS.finditer(line.rstrip()))
+    return gaps[-1].end() if gaps and gaps[-1].start() > _indent(line) else _indent(line)
+
+
+def _rows(lines: list[str]) -> list[list[str]]:
+    """Return the cells of a table run, wrapped last-column lines joined to their row.
+
+    The first and second columns of a row print on one line of its wrapped cell, often the
+    middle one: the lines above it that follow a finished row (its text ends a sentence)
+    open the next row's cell, the lines below it continue its own until a sentence ends.
+    The header (the first row) never takes wrapped lines.
+    """
+    rows: list[list[str]] = []
+    pending: list[str] = []
+    for ln in lines:
+        if _GAP.search(_BULLET.sub("", ln).strip()):
+            cells = [c for c in _CELLS.split(ln.strip()) if c]
+            if pending:
+                cells[-1] = " ".join([*pending, cells[-1]])
+                pending = []
+            rows.append(cells)
+        elif rows and _indent(ln) < 2:
+            rows[-1][0] = f"{rows[-1][0]}{'' if rows[-1][0].endswith('-') else ' '}{ln.strip()}"
+        elif len(rows) > 1 and not _SENTENCE_END.search(rows[-1][-1]):
+            # A line that ends in "-" ("match-" / "case") keeps its hyphen and no space.
+            glue = "" if rows[-1][-1].endswith("-") else " "
+            rows[-1][-1] = f"{rows[-1][-1]}{glue}{' '.join(ln.split())}"
+        else:
+            pending.append(" ".join(ln.split()))
+    if pending and rows:
+        rows[-1][-1] = " ".join([rows[-1][-1], *pending])
+    return rows
 
 
 def _reflow(out: TextBuilder, raw: list[str]) -> None:

@@ -240,6 +240,41 @@ def test_a_pdf_chapter_title_alone_on_a_page_of_short_lines_is_a_heading(tmp_pat
     assert [p.heading for p in step] == ["2 Syntax of the schema \u203a 2.1 Comments"]
 
 
+def test_a_pdf_table_cell_wrapped_over_several_lines_stays_in_its_row(tmp_path: Path) -> None:
+    # The first two columns print on the middle line of a wrapped third cell, as LaTeX and
+    # DocBook tables do; a first-column word may wrap too ("start-" / "time").
+    lines = [
+        "Each valve has these settings:",
+        "",
+        "Setting       Required?                    Meaning",
+        "name          Yes            A label shown on the panel.",
+        "                             The pressure, in bar, at which the valve opens. It may",
+        "limit         Yes            be a single number or a range such as 2:4, and the",
+        "                             range is inclusive.",
+        "                             The number of seconds the valve stays open after a",
+        "delay         No             trip. Zero keeps it open until reset.",
+        "start-        3              The wait before the first check, in seconds.",
+        "time",
+        "",
+        "Valves are checked once a day.",
+    ]
+    (tmp_path / "valves.pdf").write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / "valves.pdf", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    text = "\n".join(p.text for p in passages)
+    assert (
+        "limit | Yes | The pressure, in bar, at which the valve opens. It may be a single number or a range such "
+        "as 2:4, and the range is inclusive." in text
+    )
+    assert (
+        "delay | No | The number of seconds the valve stays open after a trip. Zero keeps it open until reset." in text
+    )
+    assert "start-time | 3 | The wait before the first check, in seconds." in text
+    assert "Valves are checked once a day." in [s.text for p in passages for s in p.sentences]
+
+
 def test_a_docx_definition_list_term_titles_its_definition(tmp_path: Path) -> None:
     from tests.ingest.corpora import docx_bytes
 
