@@ -61,10 +61,10 @@ DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.5882),
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.131),
     # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
-    # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8456, evidence recall 0.957.
+    # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8417, evidence recall 0.957.
     Threshold("retrieval.hit@1", ">=", 0.73, measured=0.7619),
     Threshold("retrieval.hit@3", ">=", 0.92, measured=0.9524),
-    Threshold("retrieval.mrr", ">=", 0.82, measured=0.8456),
+    Threshold("retrieval.mrr", ">=", 0.82, measured=0.8417),
     Threshold("retrieval.evidence_recall@5", ">=", 0.93, measured=0.957),
     Threshold("answer.all_facts", ">=", 0.69, measured=0.7143),
     Threshold("citations.recall", ">=", 0.69, measured=0.7143),

@@ -74,11 +74,12 @@ def _page(out: TextBuilder, lines: list[str]) -> None:
     prose: list[str] = []
     i = 0
     while i < len(lines):
-        j, gapped, column, first = i, 0, 0, 0
+        j, gapped, column, first, left = i, 0, 0, 0, 0
         while j < len(lines):
             if _GAP.search(_BULLET.sub("", lines[j]).strip()):
                 gapped, column, first = gapped + 1, _last_cell_start(lines[j]), _second_cell_start(lines[j])
-            elif not (gapped and (_wrapped_last(lines[j], column) or _wrapped_first(lines, j, first))):
+                left = _indent(lines[j])
+            elif not (gapped and (_wrapped_last(lines[j], column) or _wrapped_first(lines, j, first, left))):
                 break
             j += 1
         if gapped >= 2:
@@ -102,7 +103,7 @@ def _wrapped_last(line: str, column: int) -> bool:
     return bool(line.strip()) and _indent(line) >= column - 2
 
 
-def _wrapped_first(lines: list[str], j: int, first: int) -> bool:
+def _wrapped_first(lines: list[str], j: int, first: int, left: int) -> bool:
     # A short word under the first column between two rows, or after a row whose first cell
     # breaks a word ("range-" / "length"): the first column's cell, wrapped. A paragraph or a
     # heading after the table is longer, or follows no broken word and no row.
@@ -110,7 +111,8 @@ def _wrapped_first(lines: list[str], j: int, first: int) -> bool:
     nxt = lines[j + 1] if j + 1 < len(lines) else ""
     cells = _CELLS.split(lines[j - 1].strip()) if j > 0 else [""]
     joins = bool(_GAP.search(nxt.strip())) or cells[0].endswith("-")
-    return bool(text) and _indent(lines[j]) < 2 and len(text) < first - 1 and joins
+    under = abs(_indent(lines[j]) - left) <= 1  # where the table's first column starts
+    return bool(text) and " " not in text and under and len(text) < first - left - 1 and joins
 
 
 def _second_cell_start(line: str) -> int:
@@ -133,14 +135,16 @@ def _rows(lines: list[str]) -> list[list[str]]:
     """
     rows: list[list[str]] = []
     pending: list[str] = []
+    left = column = 0
     for ln in lines:
         if _GAP.search(_BULLET.sub("", ln).strip()):
+            left, column = _indent(ln), _last_cell_start(ln)
             cells = [c for c in _CELLS.split(ln.strip()) if c]
             if pending:
                 cells[-1] = " ".join([*pending, cells[-1]])
                 pending = []
             rows.append(cells)
-        elif rows and _indent(ln) < 2:
+        elif rows and abs(_indent(ln) - left) <= 1 and _indent(ln) < column - 2 and " " not in ln.strip():
             rows[-1][0] = f"{rows[-1][0]}{'' if rows[-1][0].endswith('-') else ' '}{ln.strip()}"
         elif len(rows) > 1 and not _SENTENCE_END.search(rows[-1][-1]):
             # A line that ends in "-" ("match-" / "case") keeps its hyphen and no space.
@@ -167,7 +171,15 @@ def _reflow(out: TextBuilder, raw: list[str]) -> None:
     width = full[len(full) * 3 // 4] if full else 0
     current, kind = "", "paragraph"
     padded = ["", *lines, "", ""]
+    indents = [0, *(len(r) - len(r.lstrip()) if r.strip() else 0 for r in raw), 0]
     for n, ln in enumerate([*lines, ""], start=1):
+        # An indented line opening with a capital starts a paragraph (TeX and texinfo indent
+        # them) when the line before it is not indented: "General help ...: <https://...>" then
+        # "   For example, ...". A wrapped signature goes on in lower case ("   outputFileName, ...").
+        opens = ln[:1].isupper() and indents[n] >= 2 and bool(padded[n - 1]) and indents[n - 1] < 2
+        if current and kind == "paragraph" and opens:
+            out.add(kind, current)
+            current = ""
         alone = not padded[n - 1] and not padded[n + 1][:1].islower()
         heading = _NUMBERED.match(ln) if ln and (alone or len(ln) < 0.8 * max(width, 1)) else None
         bullet = _BULLET.match(ln) if ln else None

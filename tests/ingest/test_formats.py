@@ -273,6 +273,33 @@ def test_a_pdf_table_cell_wrapped_over_several_lines_stays_in_its_row(tmp_path: 
     )
     assert "start-time | 3 | The wait before the first check, in seconds." in text
     assert "Valves are checked once a day." in [s.text for p in passages for s in p.sentences]
+    # The same with the whole table indented: the wrapped first-column word is found where that
+    # column starts, not at the margin.
+    indented = ["Checks:", "", *("        " + ln for ln in lines[2:11])]
+    (tmp_path / "indented.pdf").write_bytes(make_pdf([indented]))
+    doc = read_document(tmp_path / "indented.pdf", tmp_path)
+    assert doc is not None
+    assert "start-time | 3 | The wait before the first check, in seconds." in doc.text
+
+
+def test_an_indented_capitalised_pdf_line_opens_a_paragraph(tmp_path: Path) -> None:
+    # TeX and texinfo indent a paragraph's first line; the help text before it ends in a URL,
+    # no sentence end, and used to run into it. A wrapped signature goes on in lower case.
+    lines = [
+        "Report bugs to: someone@example.org",
+        "General help: <https://example.org/help>",
+        "   For example, the command below decodes the file.",
+        "",
+        "int frob (const char * name, const char *",
+        "     label, int size)",
+    ]
+    (tmp_path / "tool.pdf").write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / "tool.pdf", tmp_path)
+    assert doc is not None
+    sentences = [s.text for p in split_document(doc) for s in p.sentences]
+    assert "For example, the command below decodes the file." in sentences
+    assert not any("help>" in s and "For example" in s for s in sentences)
+    assert any("const char * label, int size)" in s for s in sentences)
 
 
 def test_a_docx_definition_list_term_titles_its_definition(tmp_path: Path) -> None:
