@@ -74,18 +74,24 @@ def _page(out: TextBuilder, lines: list[str]) -> None:
     prose: list[str] = []
     i = 0
     while i < len(lines):
-        j, gapped, column, first, left = i, 0, 0, 0, 0
+        # Each line of a table run is a row's line, or a wrapped piece of its last or first cell.
+        j, column, first, left = i, 0, 0, 0
+        kinds: list[str] = []
         while j < len(lines):
             if _GAP.search(_BULLET.sub("", lines[j]).strip()):
-                gapped, column, first = gapped + 1, _last_cell_start(lines[j]), _second_cell_start(lines[j])
-                left = _indent(lines[j])
-            elif not (gapped and (_wrapped_last(lines[j], column) or _wrapped_first(lines, j, first, left))):
+                kinds.append("row")
+                column, first, left = _last_cell_start(lines[j]), _second_cell_start(lines[j]), _indent(lines[j])
+            elif kinds and _wrapped_last(lines[j], column):
+                kinds.append("last")
+            elif kinds and _wrapped_first(lines, j, first, left):
+                kinds.append("first")
+            else:
                 break
             j += 1
-        if gapped >= 2:
+        if kinds.count("row") >= 2:
             _reflow(out, prose)
             prose = []
-            for row in _rows(lines[i:j]):
+            for row in _rows(lines[i:j], kinds):
                 out.add("row", " | ".join(row))
             i = j
         else:
@@ -125,7 +131,7 @@ def _last_cell_start(line: str) -> int:
     return gaps[-1].end() if gaps and gaps[-1].start() > _indent(line) else _indent(line)
 
 
-def _rows(lines: list[str]) -> list[list[str]]:
+def _rows(lines: list[str], kinds: list[str]) -> list[list[str]]:
     """Return the cells of a table run, wrapped last-column lines joined to their row.
 
     The first and second columns of a row print on one line of its wrapped cell, often the
@@ -135,16 +141,14 @@ def _rows(lines: list[str]) -> list[list[str]]:
     """
     rows: list[list[str]] = []
     pending: list[str] = []
-    left = column = 0
-    for ln in lines:
-        if _GAP.search(_BULLET.sub("", ln).strip()):
-            left, column = _indent(ln), _last_cell_start(ln)
+    for ln, kind in zip(lines, kinds, strict=True):
+        if kind == "row":
             cells = [c for c in _CELLS.split(ln.strip()) if c]
             if pending:
                 cells[-1] = " ".join([*pending, cells[-1]])
                 pending = []
             rows.append(cells)
-        elif rows and abs(_indent(ln) - left) <= 1 and _indent(ln) < column - 2 and " " not in ln.strip():
+        elif kind == "first":
             rows[-1][0] = f"{rows[-1][0]}{'' if rows[-1][0].endswith('-') else ' '}{ln.strip()}"
         elif len(rows) > 1 and not _SENTENCE_END.search(rows[-1][-1]):
             # A line that ends in "-" ("match-" / "case") keeps its hyphen and no space.
@@ -171,7 +175,7 @@ def _reflow(out: TextBuilder, raw: list[str]) -> None:
     width = full[len(full) * 3 // 4] if full else 0
     current, kind = "", "paragraph"
     padded = ["", *lines, "", ""]
-    indents = [0, *(len(r) - len(r.lstrip()) if r.strip() else 0 for r in raw), 0]
+    indents = [0, *(_indent(r) if r.strip() else 0 for r in raw), 0]
     for n, ln in enumerate([*lines, ""], start=1):
         # An indented line opening with a capital starts a paragraph (TeX and texinfo indent
         # them) when the line before it is not indented: "General help ...: <https://...>" then

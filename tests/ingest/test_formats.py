@@ -12,6 +12,7 @@ from qa.index.build import build_index
 from qa.ingest.formats import extract, html_text
 from qa.ingest.load import list_files, read_document
 from qa.ingest.split import split_document
+from qa.types import Document, Passage
 from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.store import MemoryStores
 from tests.pdf_maker import make_pdf
@@ -184,6 +185,16 @@ def test_a_definition_list_term_titles_its_definition_and_is_never_a_passage(tmp
     assert "A term with no definition" in by_text
 
 
+def one_page_pdf(tmp_path: Path, name: str, lines: list[str]) -> tuple[Document, list[Passage]]:
+    """Return the document and passages of a one-page PDF of ``lines``; every passage's span is exact."""
+    (tmp_path / name).write_bytes(make_pdf([lines]))
+    doc = read_document(tmp_path / name, tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    return doc, passages
+
+
 def test_a_pdf_bulleted_list_is_items_not_table_rows(tmp_path: Path) -> None:
     lines = [
         "The parser accepts these types:",
@@ -193,11 +204,7 @@ def test_a_pdf_bulleted_list_is_items_not_table_rows(tmp_path: Path) -> None:
         "",
         "This version does not handle the REAL type.",
     ]
-    (tmp_path / "manual.pdf").write_bytes(make_pdf([lines]))
-    doc = read_document(tmp_path / "manual.pdf", tmp_path)
-    assert doc is not None
-    passages = split_document(doc)
-    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    _, passages = one_page_pdf(tmp_path, "manual.pdf", lines)
     sentences = [s.text for p in passages for s in p.sentences]
     assert "CHOICE;" in sentences and "ANY DEFINED BY." in sentences
     assert not any("|" in s for s in sentences)  # no "\u2022 | CHOICE;" rows
@@ -212,10 +219,7 @@ def test_a_pdf_numbered_heading_may_name_a_file(tmp_path: Path) -> None:
         "2.9. The rules.cache files",
         "The cache holds the same rules in a binary format.",
     ]
-    (tmp_path / "spec.pdf").write_bytes(make_pdf([lines]))
-    doc = read_document(tmp_path / "spec.pdf", tmp_path)
-    assert doc is not None
-    passages = split_document(doc)
+    _, passages = one_page_pdf(tmp_path, "spec.pdf", lines)
     by_text = {s.text: p.heading for p in passages for s in p.sentences}
     assert by_text["The cache holds the same rules in a binary format."].endswith("2.9. The rules.cache files")
     assert "2.9. The rules.cache files" not in by_text  # a heading, never a sentence of the section before
@@ -229,14 +233,12 @@ def test_a_pdf_chapter_title_alone_on_a_page_of_short_lines_is_a_heading(tmp_pat
         "Types we know:", *items, "", "2 Syntax of the schema", "", "2.1 Comments", "A comment starts with two dashes.",
         "", "1. Download the schema and unpack it into a", "folder of your own.",
     ]  # fmt: skip
-    (tmp_path / "manual.pdf").write_bytes(make_pdf([lines]))
-    doc = read_document(tmp_path / "manual.pdf", tmp_path)
-    assert doc is not None
-    by_text = {s.text: p.heading for p in split_document(doc) for s in p.sentences}
+    _, passages = one_page_pdf(tmp_path, "manual.pdf", lines)
+    by_text = {s.text: p.heading for p in passages for s in p.sentences}
     assert by_text["A comment starts with two dashes."] == "2 Syntax of the schema \u203a 2.1 Comments"
     assert "2 Syntax of the schema" not in by_text
     # A wrapped numbered step reads on into its next line: no heading.
-    step = [p for p in split_document(doc) if "unpack it into a folder of your own." in p.text]
+    step = [p for p in passages if "unpack it into a folder of your own." in p.text]
     assert [p.heading for p in step] == ["2 Syntax of the schema \u203a 2.1 Comments"]
 
 
@@ -258,11 +260,7 @@ def test_a_pdf_table_cell_wrapped_over_several_lines_stays_in_its_row(tmp_path: 
         "",
         "Valves are checked once a day.",
     ]
-    (tmp_path / "valves.pdf").write_bytes(make_pdf([lines]))
-    doc = read_document(tmp_path / "valves.pdf", tmp_path)
-    assert doc is not None
-    passages = split_document(doc)
-    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    _, passages = one_page_pdf(tmp_path, "valves.pdf", lines)
     text = "\n".join(p.text for p in passages)
     assert (
         "limit | Yes | The pressure, in bar, at which the valve opens. It may be a single number or a range such "
@@ -276,9 +274,7 @@ def test_a_pdf_table_cell_wrapped_over_several_lines_stays_in_its_row(tmp_path: 
     # The same with the whole table indented: the wrapped first-column word is found where that
     # column starts, not at the margin.
     indented = ["Checks:", "", *("        " + ln for ln in lines[2:11])]
-    (tmp_path / "indented.pdf").write_bytes(make_pdf([indented]))
-    doc = read_document(tmp_path / "indented.pdf", tmp_path)
-    assert doc is not None
+    doc, _ = one_page_pdf(tmp_path, "indented.pdf", indented)
     assert "start-time | 3 | The wait before the first check, in seconds." in doc.text
 
 
@@ -293,10 +289,8 @@ def test_an_indented_capitalised_pdf_line_opens_a_paragraph(tmp_path: Path) -> N
         "int frob (const char * name, const char *",
         "     label, int size)",
     ]
-    (tmp_path / "tool.pdf").write_bytes(make_pdf([lines]))
-    doc = read_document(tmp_path / "tool.pdf", tmp_path)
-    assert doc is not None
-    sentences = [s.text for p in split_document(doc) for s in p.sentences]
+    _, passages = one_page_pdf(tmp_path, "tool.pdf", lines)
+    sentences = [s.text for p in passages for s in p.sentences]
     assert "For example, the command below decodes the file." in sentences
     assert not any("help>" in s and "For example" in s for s in sentences)
     assert any("const char * label, int size)" in s for s in sentences)
