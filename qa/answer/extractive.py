@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -123,7 +124,7 @@ class ExtractiveAnswerer:
                 continue
             other = by_key.get((source, neighbour.start))
             p = other.probability if other else 0.0
-            lead_in = not before and best.sentence.lead_in
+            lead_in = not before and _announces(best.sentence)
             # "X returns a status code. This will be either A or B.": a sentence opening with a
             # reference continues its predecessor, whichever of the two scored best.
             anaphor = p >= pair / 2 and (
@@ -148,12 +149,29 @@ class ExtractiveAnswerer:
             adds = (qwords & _stems(s.sentence.text)) - covered
             if key in seen or not adds or any(_near_duplicate(key, k) for k in seen):
                 continue
-            if s.sentence.lead_in:
+            if _announces(s.sentence):
                 continue  # a lead-in is never quoted without what it introduces
             seen.add(key)
             covered |= adds
             chosen.append((s.passage, s.sentence))
         return list(dict.fromkeys(chosen))
+
+
+# "The following year" is a date, not an announcement.
+_ANNOUNCES = re.compile(
+    r"\bas follows\b|\bthe following\b(?!\s+(year|day|week|month|decade|century|season|morning|night)s?\b)", re.I
+)
+
+
+def _announces(sentence: Sentence) -> bool:
+    """Return True for a sentence that introduces what comes next.
+
+    A lead-in ends in ":"; a sentence ending in "." says so too when it speaks of "the
+    following" thing or of something done "as follows": "the following invocation will decode
+    the DER data." comes before the command, "We show the following results" before the table.
+    It is treated as a lead-in: quoted with what follows, never alone.
+    """
+    return sentence.lead_in or bool(_ANNOUNCES.search(sentence.readable))
 
 
 LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"
@@ -166,9 +184,9 @@ def _statement_first(scored: Sequence[Scored], pair_threshold: float) -> Sequenc
     well. A sentence that is no lead-in and scores as the lead-in's partner would (at least
     ``pair_threshold`` of it) is the answer instead; the lead-in, never quoted alone, then goes.
     """
-    if not scored or not scored[0].sentence.lead_in:
+    if not scored or not _announces(scored[0].sentence):
         return scored
-    other = next((s for s in scored[1:] if not s.sentence.lead_in), None)
+    other = next((s for s in scored[1:] if not _announces(s.sentence)), None)
     if other is None or other.probability < pair_threshold * scored[0].probability:
         return scored
     return [other, *(s for s in scored if s is not other)]

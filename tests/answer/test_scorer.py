@@ -163,6 +163,21 @@ def test_a_lead_in_ending_in_a_colon_is_never_quoted_alone() -> None:
     ]
 
 
+def test_a_sentence_announcing_what_follows_is_quoted_with_it() -> None:
+    text = (
+        "After the survey, the following command prints the keeper's log.\n\n"
+        "Run keeper-log --since 1874 tower.db in the tower.\n\n"
+        "The lamp was lit at dusk.\n"
+    )
+    q = "Which command prints the keeper's log after the survey?"
+    answerer, scored, stats = selecting(text, q)
+    lead = next(s for s in scored if "the following" in s.sentence.text)
+    rest = [replace(s, probability=0.01) for s in scored if s is not lead]
+    chosen = answerer.select([replace(lead, probability=0.9), *rest], q, stats)
+    # It ends in "." but says that what answers comes next: the command is quoted with it.
+    assert [s.text for _, s in chosen][:2] == [lead.sentence.text, "Run keeper-log --since 1874 tower.db in the tower."]
+
+
 def test_a_lead_in_yields_to_a_sentence_scoring_as_a_partner_would() -> None:
     text = (
         "The parser knows these variants:\n\n"
