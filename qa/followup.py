@@ -38,6 +38,7 @@ _IRREGULAR = frozenset(
     }
 )  # fmt: skip
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those"})
+_ASKED_OF = re.compile(rf"^(?:what|which)\s+(?!is\b|are\b|was\b|were\b)({_AUX})\s+(I|you|we|they|one)\s+(.+)$", re.I)
 _WHO = re.compile(r"^who\s+(.+)$", re.I)
 _WHAT_IS = re.compile(rf"^(?:what|who)\s+{_AUX}\s+(.+)$", re.I)
 _PREPOSITIONS = (
@@ -111,6 +112,14 @@ def _referent(previous: str) -> str:
                 return f"the {head} that {' '.join(rest)}"  # "is putting pressure on ..."
             return f"the {head} {' '.join(rest[1:])}"
         return f"the {head} that {' '.join(rest)}"
+    m = _ASKED_OF.match(q)
+    if m:
+        # "What should I call instead of X?": the thing asked for is the object, so a later "it"
+        # is "the one I should call instead of X" (with do-support: "what do I need" -> "the one
+        # I need"), not the words after the auxiliary ("I call instead of X").
+        aux, subject, rest = m.groups()
+        aux = "" if aux.lower() in {"do", "does", "did"} else f" {aux.lower()}"
+        return f"the one {subject}{aux} {rest}"
     m = _WHAT_IS.match(q)
     if m:
         return str(m.group(1))

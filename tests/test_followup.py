@@ -29,6 +29,10 @@ from qa.followup import condense_by_rule, looks_like_follow_up
         ("Which committee approved the budget?", "Who chairs it?", "Who chairs the committee that approved the budget?"),
         ("Which bridge collapsed in the storm?", "When were its repairs finished?",
          "When were the repairs of the bridge that collapsed in the storm finished?"),
+        # the thing a "what should I ..." question asks for is its object, with the subject kept
+        ("What should I run instead of make when the tree has no Makefile?", "And what does it print on success?",
+         "What does the one I should run instead of make when the tree has no Makefile print on success?"),
+        ("What do I need to install for the GPU build?", "Is it free?", "Is the one I need to install for the GPU build free?"),
         # a complete question after a connective keeps its own words
         ("How many seats does the hall have?", "And what does a ticket cost?", "What does a ticket cost?"),
     ],
