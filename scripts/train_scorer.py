@@ -126,6 +126,7 @@ def build_features(pool: Path, work: Path, limit: int | None) -> dict[str, np.nd
     from qa.assistant import Assistant
     from qa.config import Settings
     from qa.embed.model import SentenceTransformerEmbedder
+    from qa.errors import IndexFormatError
     from qa.index.build import build_index
 
     docs, questions = read_pool(pool, limit)
@@ -141,7 +142,12 @@ def build_features(pool: Path, work: Path, limit: int | None) -> dict[str, np.nd
             path.write_text(text + "\n", encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=index, llm="extractive", chroma_url=None)
     t0 = time.perf_counter()
-    build_index(settings, SentenceTransformerEmbedder(settings.embed_model), progress=False)
+    encoder = SentenceTransformerEmbedder(settings.embed_model)
+    try:
+        build_index(settings, encoder, progress=False)
+    except IndexFormatError:
+        # A work folder indexed by an older version of the package: its index is a cache, remade.
+        build_index(settings, encoder, rebuild=True, progress=False)
     print(f"index: {len(docs)} paragraphs in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     bot = Assistant.open(settings=settings)
     stats = CorpusStats.build(bot.view.passages.values())
