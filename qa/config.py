@@ -35,7 +35,9 @@ class Settings:
     scorer: str = "answer-scorer-v3"  # the answer-sentence model in qa/answer/models/ (or a .json path)
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
-    abstain_rules: str = "unknown_name,foreign_words,amount,count,time"  # hand-written rules kept beside the scorer
+    abstain_rules: str = (
+        "unknown_name,foreign_words,amount,count,time,year"  # hand-written rules kept beside the scorer
+    )
     candidates: int = 50  # passages each retriever contributes before fusion (chosen with DENSE_WEIGHT)
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from qa.answer.corpus import CorpusStats
-from qa.answer.features import within_one_edit
+from qa.answer.features import qtype, within_one_edit
 from qa.text import content_words, fold, stem, tokens
 from qa.types import Passage, Sentence
 
@@ -25,7 +25,7 @@ MAX_UNKNOWN_WORDS = 0.6  # abstain when this share of the question's words is fo
 FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (paraphrases are)
 
 _NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\d.,%]*\d|\d)")
-RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time")
+RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,16 @@ _LABELLED = re.compile(
     re.I,
 )
 _DIGITS = re.compile(r"(?<![\w.])\d[\d,.]*\b")
+# A year question ("In what year ...?", "Which century ...?", features.qtype "year") is answered
+# by a year (911, 1066, the 1960s), a century ("the 11th century", "the nineteenth century") or a
+# date; any three- or four-digit number counts, so "in 911" is a year and a doubtful number lets
+# the answer through.
+_YEARISH = re.compile(
+    r"(?<![\w.])[1-9]\d{2,3}s?\b|\b\d{1,2}(st|nd|rd|th)[- ]century\b"
+    r"|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
+    r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b",
+    re.I,
+)
 
 
 def holds_count(text: str) -> bool:
@@ -145,8 +155,14 @@ def refusal(
     chosen: Sequence[tuple[Sentence, float]],
     stats: CorpusStats,
     rules: Collection[str] = RULES,
+    headings: Sequence[str] = (),
 ) -> Refusal | None:
-    """Return the first of ``rules`` that refuses the chosen sentences (with their cosines), or None."""
+    """Return the first of ``rules`` that refuses the chosen sentences (with their cosines), or None.
+
+    ``headings`` are the section titles shown with the chosen sentences: a NEWS bullet's
+    release date is only in its heading, so the date rules (time, year) accept a date there.
+    The amount and count rules do not: a section number ("2.3.1 Closures") is no amount.
+    """
     if "unknown_name" in rules:
         missing = unknown_names(question, stats)
         if missing:
@@ -162,12 +178,15 @@ def refusal(
     if "similarity" in rules and best < MIN_SIMILARITY:
         return Refusal("similarity", f"no sentence is close enough to the question (best similarity {best:.2f})")
     texts = [s.text for s, _ in chosen]
+    dated = texts + [h for h in headings if h]
     if "amount" in rules and _AMOUNT_QUESTION.search(question) and not any(_AMOUNT.search(t) for t in texts):
         return Refusal("amount", "the question asks for an amount and the closest sentences give none")
     if "count" in rules and _COUNT_QUESTION.search(question) and not any(holds_count(t) for t in texts):
         return Refusal("count", "the question asks for a number and the closest sentences give none")
+    if "year" in rules and qtype(question) == "year" and not any(_YEARISH.search(t) for t in dated):
+        return Refusal("year", "the question asks for a year and the closest sentences give none")
     if "time" in rules:
         for when in time_words(question):
-            if not any(_mentions(t, when) for t in texts):
+            if not any(_mentions(t, when) for t in dated):
                 return Refusal("time", f"the closest sentences say nothing about {when}")
     return None

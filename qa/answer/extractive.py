@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # The similarity floor is dropped (the scorer's cosine features cover it); the others refuse what a
 # few retrieved sentences cannot show (README "Answer selection and abstention"). Measured on the seeds
 # only so far: a held-out-pool ablation of each rule is still to do.
-DEFAULT_RULES: tuple[str, ...] = ("unknown_name", "foreign_words", "amount", "count", "time")
+DEFAULT_RULES: tuple[str, ...] = ("unknown_name", "foreign_words", "amount", "count", "time", "year")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class ExtractiveAnswerer:
             (s.sentence, s.similarity) for s in scored[:1]
         ]
         # The typed rules look at what would be quoted: a month or an amount elsewhere proves nothing.
-        refused = refusal(question, quoted, stats, self.rules)
+        headings = [p.heading for p, _ in chosen] or [s.passage.heading for s in scored[:1]]
+        refused = refusal(question, quoted, stats, self.rules, headings)
         if refused is None and (not chosen or (confidence or 0.0) < self.threshold):
             best = f"{confidence:.2f}" if confidence is not None else "none"
             return Draft(ABSTAIN_TEXT, (), True, f"no sentence answers the question (confidence {best})",

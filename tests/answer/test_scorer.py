@@ -221,6 +221,30 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert count is not None and count.rule == "count"
 
 
+def test_year_rule_wants_a_year_a_century_or_a_heading_that_dates_the_sentence() -> None:
+    from qa.types import Sentence
+
+    stats = CorpusStats.build(passages())
+
+    def said(text: str) -> list[tuple[Sentence, float]]:
+        return [(Sentence(text, 0, len(text)), 0.9)]
+
+    def refused(question: str, text: str, headings: tuple[str, ...] = ()) -> str | None:
+        got = refusal(question, said(text), stats, rules=("year",), headings=headings)
+        return got.rule if got else None
+
+    assert refused("In what year was the logbook started?", "The keeper kept a logbook of ships.") == "year"
+    assert refused("In what year was the lighthouse built?", "The lighthouse was built in 1874.") is None
+    assert refused("In what year did Rollo settle there?", "Rollo settled there in 911.") is None
+    assert refused("Which century was it rebuilt in?", "It was rebuilt in the nineteenth century.") is None
+    assert refused("What year was it rebuilt?", "It was rebuilt in the 12th century.") is None
+    # the date is in the section the sentence is quoted under
+    assert refused("In what year was VMS support removed?", "Support for VMS has been removed.",
+                   ("Noteworthy changes in release 1.9 (2018-01-07)",)) is None  # fmt: skip
+    # a question asking for no year is not this rule's business
+    assert refused("What did the keeper keep?", "The keeper kept a logbook of ships.") is None
+
+
 def test_a_following_sentence_that_refers_back_is_quoted_with_the_best() -> None:
     text = "The prepare call returns a status code. This will be either OK or BAD_ABI.\n\nThe lamp was lit at dusk.\n"
     q = "What status codes can the prepare call return?"
