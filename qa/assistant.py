@@ -52,7 +52,9 @@ class Assistant:
         from qa.answer.scorer import load_scorer
 
         rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
-        self.extractive = ExtractiveAnswerer(embedder, load_scorer(settings.scorer), rules=rules)
+        self.extractive = ExtractiveAnswerer(
+            embedder, load_scorer(settings.scorer), rules=rules, threshold=settings.answer_threshold
+        )
         self.backends = Backends(settings, chat)
 
     @classmethod

@@ -104,3 +104,22 @@ def test_a_conversation_remembers_a_turn_only_when_its_answer_is_complete(
     stream = conversation.stream(WECHAT)
     pieces = list(stream)
     assert conversation.turns == [WECHAT] and "".join(pieces).strip() == stream.answer().text
+
+
+def test_the_answer_threshold_setting_decides_between_answering_and_refusing(
+    seeds_in_memory: tuple[Settings, MemoryStores],
+) -> None:
+    from dataclasses import replace
+
+    s, stores = seeds_in_memory
+
+    def ask(threshold: float) -> Answer:
+        settings = replace(s, llm="extractive", answer_threshold=threshold)
+        return Assistant.open(settings=settings, embedder=HashingEmbedder(), stores=stores).ask(WECHAT)
+
+    strict, lenient = ask(1.0), ask(0.0)
+    # Nothing reaches a probability of 1: refused by the scorer, with the confidence it had.
+    assert strict.abstained and strict.refused_by == "scorer" and strict.confidence is not None
+    assert strict.confidence < 1.0
+    # Everything reaches 0: the same best sentence is quoted, cited.
+    assert not lenient.abstained and lenient.citations and lenient.confidence == strict.confidence

@@ -13,7 +13,17 @@ def test_settings_from_env_and_overrides() -> None:
 
 
 @pytest.mark.parametrize(
-    "env", [{"QA_TOP_K": "0"}, {"QA_TOP_K": "many"}, {"QA_LLM": "gpt"}, {"QA_PORT": "70000"}, {"QA_AUTH": "nopassword"}]
+    "env",
+    [
+        {"QA_TOP_K": "0"},
+        {"QA_TOP_K": "many"},
+        {"QA_LLM": "gpt"},
+        {"QA_PORT": "70000"},
+        {"QA_AUTH": "nopassword"},
+        {"QA_ANSWER_THRESHOLD": "1.5"},
+        {"QA_ANSWER_THRESHOLD": "-0.1"},
+        {"QA_ANSWER_THRESHOLD": "strict"},
+    ],
 )
 def test_invalid_settings_raise_config_error(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
@@ -26,3 +36,8 @@ def test_boolean_settings_read_the_usual_spellings_and_refuse_others() -> None:
     assert Settings.from_env({}).llm_gate is True
     with pytest.raises(ConfigError, match="QA_LLM_GATE"):
         Settings.from_env({"QA_LLM_GATE": "maybe"})
+
+
+def test_the_answer_threshold_is_the_models_unless_set() -> None:
+    assert Settings.from_env({}).answer_threshold is None
+    assert Settings.from_env({"QA_ANSWER_THRESHOLD": "0.1"}).answer_threshold == 0.1
