@@ -167,10 +167,15 @@ def failure_item(j: Judgement) -> str:
     )
 
 
-def tradeoff_chart(curve: Sequence[dict[str, float]], here: tuple[float | None, float | None]) -> str:
+def tradeoff_chart(
+    curve: Sequence[dict[str, float]],
+    here: tuple[float | None, float | None],
+    this_set: Sequence[dict[str, float]] = (),
+) -> str:
     """Return an inline SVG of correct refusal (y) against false refusal (x), one point per threshold.
 
-    ``here`` marks this run's own (false refusal, correct refusal).
+    ``curve`` is the scorer's held-out curve, ``this_set`` the evaluated set's own (EvalRun.tradeoff),
+    and ``here`` marks this run's (false refusal, correct refusal).
     """
     size, pad = 300, 40
     pts = [(p["false_refusal"], p["correct_refusal"]) for p in curve if p.get("correct_refusal") is not None]
@@ -194,6 +199,10 @@ def tradeoff_chart(curve: Sequence[dict[str, float]], here: tuple[float | None, 
                        f'cy="{xy(p["false_refusal"], p["correct_refusal"]).split(",")[1]}" r="2.5" fill="{COLORS[0]}">'
                        f'<title>threshold {p["threshold"]}: false refusal {p["false_refusal"]}, '
                        f'correct refusal {p["correct_refusal"]}</title></circle>')  # fmt: skip
+    if this_set:
+        own = " ".join(xy(p["false_refusal"], p["correct_refusal"]) for p in this_set)
+        out.append(f'<polyline fill="none" stroke="{COLORS[2]}" stroke-width="2" stroke-dasharray="4 3" points="{own}">'
+                   "<title>this set, over the same thresholds</title></polyline>")  # fmt: skip
     fr, cr = here
     if fr is not None and cr is not None:
         x, y = xy(fr, cr).split(",")
@@ -212,11 +221,12 @@ def abstention_section(run: EvalRun) -> str:
         parts.append(
             f"<p class='note'>Scorer {escape(str(info['version']))}: correct against false refusal over thresholds on "
             f"the pool's held-out articles (blue); threshold {info['threshold']} was chosen there for "
-            f"{info['target_false_refusal']} false refusal. Orange: this run.</p>"
+            f"{info['target_false_refusal']} false refusal. Dashed: this set, had the threshold been each of "
+            "those (QA_ANSWER_THRESHOLD sets it). Orange: this run.</p>"
         )
         curve = info["held_out_curve"]
         assert isinstance(curve, list)
-        parts.append(tradeoff_chart(curve, (run.scores.false_refusal, run.scores.correct_refusal)))
+        parts.append(tradeoff_chart(curve, (run.scores.false_refusal, run.scores.correct_refusal), run.tradeoff()))
     return "\n".join(parts)
 
 

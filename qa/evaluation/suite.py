@@ -49,6 +49,37 @@ class EvalRun:
                 counts[key] = counts.get(key, 0) + 1
         return dict(sorted(counts.items()))
 
+    def tradeoff(self) -> list[dict[str, float]]:
+        """Return this run's false and correct refusal had the threshold been 0.02, 0.04, ..., 0.94.
+
+        Computed from the recorded confidences, without asking again: a rule's refusal (or a
+        model's "not found") stands at every threshold, since the rules run whatever the score;
+        any other question is refused exactly when its confidence is under the threshold. Empty
+        when no answer carries a confidence or the set lacks answerable or unanswerable questions.
+        """
+        outcomes = [j.outcome for j in self.judgements]
+        if not any(o.confidence is not None for o in outcomes):
+            return []
+        answerable = [o for o in outcomes if o.golden.answerable]
+        unanswerable = [o for o in outcomes if not o.golden.answerable]
+        if not answerable or not unanswerable:
+            return []
+
+        def refused(o: Outcome, t: float) -> bool:
+            if o.abstained and o.refused_by != "scorer":
+                return True
+            return o.confidence is None or o.confidence < t
+
+        curve = []
+        for k in range(1, 48):
+            t = round(0.02 * k, 2)
+            curve.append({
+                "threshold": t,
+                "false_refusal": round(sum(refused(o, t) for o in answerable) / len(answerable), 4),
+                "correct_refusal": round(sum(refused(o, t) for o in unanswerable) / len(unanswerable), 4),
+            })  # fmt: skip
+        return curve
+
     def scorer_info(self) -> dict[str, object]:
         """Return the scorer's version, threshold and held-out calibration curve (for the report)."""
         if not self.scorer:
@@ -87,6 +118,9 @@ class EvalRun:
         )
         if self.scorer:
             out["scorer"] = self.scorer_info()
+        curve = self.tradeoff()
+        if curve:
+            out["tradeoff"] = curve
         if self.comparison is not None:
             out["baseline"] = self.comparison.to_dict()
         return out

@@ -74,3 +74,28 @@ def test_json_contains_the_contract_keys_and_the_failures() -> None:
         assert key in d
     failed = d["failures"]
     assert isinstance(failed, list) and {f["id"] for f in failed} == {"u1", "x1"}
+
+
+def test_the_sets_own_tradeoff_follows_the_recorded_confidences() -> None:
+    from dataclasses import replace
+
+    outcomes = [
+        replace(outcome(question("a1"), "users cannot use WeChat Pay [1]"), confidence=0.30),
+        replace(outcome(question("a2"), abstained=True), confidence=0.10, refused_by="scorer"),
+        replace(outcome(question("a3"), abstained=True), confidence=0.90, refused_by="unknown_name"),
+        replace(outcome(question("u1", answerable=False), "Made up"), confidence=0.20),
+        replace(outcome(question("u2", answerable=False), abstained=True), confidence=0.05, refused_by="scorer"),
+    ]
+    run = assemble("golden", Path("mine.jsonl"), Path("docs"), 5, outcomes, None, time.perf_counter(), 5)
+    curve = {p["threshold"]: (p["false_refusal"], p["correct_refusal"]) for p in run.tradeoff()}
+    # The rule's refusal (a3) stands at every threshold; the others turn on their confidence.
+    assert curve[0.04] == (round(1 / 3, 4), 0.0)
+    assert curve[0.06] == (round(1 / 3, 4), 0.5)
+    assert curve[0.12] == (round(2 / 3, 4), 0.5)
+    assert curve[0.22] == (round(2 / 3, 4), 1.0)
+    assert curve[0.32] == (1.0, 1.0)
+    assert run.to_dict()["tradeoff"] == run.tradeoff()
+    # Without confidences (answers from a model with no scorer) there is no curve to draw.
+    plain = assemble("golden", Path("mine.jsonl"), Path("docs"), 5, [outcome(question("a1"), "x"),
+                     outcome(question("u1", answerable=False), "y")], None, time.perf_counter(), 2)  # fmt: skip
+    assert plain.tradeoff() == [] and "tradeoff" not in plain.to_dict()
