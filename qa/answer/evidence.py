@@ -126,11 +126,16 @@ _YEARISH = re.compile(
 )
 
 
+# A year ("in 1874", "the 1960s") dates something and counts nothing; "1,500" and "12" count.
+_YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
+
+
 def holds_count(text: str) -> bool:
-    """Return True when ``text`` gives a count: a number word, or digits that do not label something."""
+    """Return True when ``text`` gives a count: a number word, or digits that neither label nor date something."""
     if _COUNT_WORD.search(text):
         return True
     unlabelled = _LABELLED.sub(" ", text)
+    unlabelled = _YEAR_NUMBER.sub(" ", unlabelled)
     return bool(_DIGITS.search(unlabelled))
 
 

@@ -213,6 +213,9 @@ def test_rules_match_names_and_numbers_tolerantly() -> None:
 def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert not holds_count("The keeper is on tier 2 of the pay scale.")
     assert holds_count("Two keepers shared the tower.") and holds_count("It had 12 windows.")
+    # a year dates something and counts nothing
+    assert not holds_count("The tower was finished in 1874.") and not holds_count("It grew in the 1960s.")
+    assert holds_count("In 1874 it had 12 windows.") and holds_count("About 1,500 ships passed.")
     stats = CorpusStats.build(passages())
     s = passages()[0].sentences[0]
     by_what = refusal("By what name was each vessel listed?", [(s, 0.9)], stats)
