@@ -98,8 +98,12 @@ _TIME = re.compile(
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:1[0-9]|20)\d\d)\b"
 )
 _MAGNITUDE = (
-    r"\d|[$€£¥%°]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|twice|per ?cent|percent)\b"
+    r"\d|[$€£¥%°]|\b(hundreds?|thousands?|millions?|billions?|trillions?|half|double|twice|per ?cent|percent"
+    r"|thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)\b"
 )
+# "How much of the lake ...?" asks for a share, which words give as well as numbers: "the entire length".
+_SHARE_QUESTION = re.compile(r"\bhow much of\b", re.I)
+_SHARE = re.compile(r"\b(all|entire|entirely|whole|most|majority|minority|part|none|some|much|little|few)\b", re.I)
 _CURRENCY = r"|\b(euros?|dollars?|yuan|renminbi|pounds?|yen|cents?|rupees?|francs?|won|celsius|fahrenheit)\b"
 _AMOUNT = re.compile(_MAGNITUDE + _CURRENCY, re.I)
 _COUNT_WORD = re.compile(
@@ -184,7 +188,9 @@ def refusal(
         return Refusal("similarity", f"no sentence is close enough to the question (best similarity {best:.2f})")
     texts = [s.text for s, _ in chosen]
     dated = texts + [h for h in headings if h]
-    if "amount" in rules and _AMOUNT_QUESTION.search(question) and not any(_AMOUNT.search(t) for t in texts):
+    share = _SHARE_QUESTION.search(question) is not None
+    amounts = [t for t in texts if _AMOUNT.search(t) or (share and _SHARE.search(t))]
+    if "amount" in rules and _AMOUNT_QUESTION.search(question) and not amounts:
         return Refusal("amount", "the question asks for an amount and the closest sentences give none")
     if "count" in rules and _COUNT_QUESTION.search(question) and not any(holds_count(t) for t in texts):
         return Refusal("count", "the question asks for a number and the closest sentences give none")

@@ -224,6 +224,22 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert count is not None and count.rule == "count"
 
 
+def test_amount_rule_takes_fractions_and_a_share_in_words() -> None:
+    from qa.types import Sentence
+
+    stats = CorpusStats.build(passages())
+
+    def refused(question: str, text: str) -> bool:
+        return refusal(question, [(Sentence(text, 0, len(text)), 0.9)], stats, rules=("amount",)) is not None
+
+    assert not refused("How much of the flow does the canal carry?", "The canal carries one ninth of the flow.")
+    assert not refused("How much of the water goes north?", "Two thirds of the water goes north.")
+    assert not refused("How much of the coast can you see?", "From the tower you can see the entire coast.")
+    # "entire" is a share, not an amount: "how much does it cost" still wants one
+    assert refused("How much does the entry cost?", "The entire tower is open to visitors.")
+    assert refused("How much of the coast can you see?", "The keeper watched the coast.")
+
+
 def test_year_rule_wants_a_year_a_century_or_a_heading_that_dates_the_sentence() -> None:
     from qa.types import Sentence
 
