@@ -24,7 +24,8 @@ MIN_SIMILARITY = 0.35  # cosine of all-MiniLM-L6-v2 between question and best se
 MAX_UNKNOWN_WORDS = 0.6  # abstain when this share of the question's words is foreign to the corpus
 FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (paraphrases are)
 
-_NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\d.,%]*\d|\d)")
+# A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
+_NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d)")
 RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year")
 
 

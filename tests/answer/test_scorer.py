@@ -208,6 +208,9 @@ def test_rules_match_names_and_numbers_tolerantly() -> None:
     assert unknown_names("Did Erik Lund build it?", stats) == ["Erik", "Lund"]
     assert unknown_names("Was it finished in the 1870s?", CorpusStats.build(passages("Built in 1870.\n"))) == []
     assert unknown_names("Is rule 7 listed?", CorpusStats.build(passages("See rule 7n2.\n"))) == ["7"]
+    tenth = CorpusStats.build(passages("It was rebuilt in the 10th century.\n"))
+    assert unknown_names("What was rebuilt in the 10th Century?", tenth) == []  # the whole token, not "10"
+    assert unknown_names("What was rebuilt in the 12th Century?", tenth) == ["12th"]
 
 
 def test_count_rule_is_not_satisfied_by_a_label() -> None:
