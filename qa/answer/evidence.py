@@ -135,6 +135,11 @@ _YEARISH = re.compile(
 _YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
 
 
+def holds_amount(text: str, share: bool = False) -> bool:
+    """Return True when ``text`` gives an amount; with ``share`` ("how much of ...?"), a share in words counts."""
+    return bool(_AMOUNT.search(text) or (share and _SHARE.search(text)))
+
+
 def holds_count(text: str) -> bool:
     """Return True when ``text`` gives a count: a number word, or digits that neither label nor date something."""
     if _COUNT_WORD.search(text):
@@ -189,9 +194,11 @@ def refusal(
         return Refusal("similarity", f"no sentence is close enough to the question (best similarity {best:.2f})")
     texts = [s.text for s, _ in chosen]
     dated = texts + [h for h in headings if h]
-    share = _SHARE_QUESTION.search(question) is not None
-    amounts = [t for t in texts if _AMOUNT.search(t) or (share and _SHARE.search(t))]
-    if "amount" in rules and _AMOUNT_QUESTION.search(question) and not amounts:
+    if (
+        "amount" in rules
+        and _AMOUNT_QUESTION.search(question)
+        and not any(holds_amount(t, share=bool(_SHARE_QUESTION.search(question))) for t in texts)
+    ):
         return Refusal("amount", "the question asks for an amount and the closest sentences give none")
     if "count" in rules and _COUNT_QUESTION.search(question) and not any(holds_count(t) for t in texts):
         return Refusal("count", "the question asks for a number and the closest sentences give none")
