@@ -28,6 +28,7 @@ _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}[ \t]*$")
 _STARS = re.compile(r"^(\*{1,3})[ \t]+(\S.*)$")
 _VERSION = re.compile(r"\b(?:v|version\s+|release\s+)?\d+\.\d+(?:[.\-~+]\w+)*\b", re.I)
 _ITEM = re.compile(r"^[ \t]*(?:[-*+•·▪‣◦]|\d{1,3}[.)]|\(?[a-zA-Z0-9]\))[ \t]+(?=\S)")
+_NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S")
 _TERMINAL = re.compile(r"[.!?,;:]$")
 _GRID_BORDER = re.compile(r"^[ \t]*\+[-=+:]+\+[ \t]*$")
 _SIMPLE_BORDER = re.compile(r"^[ \t]*=+(?:[ \t]+=+)+[ \t]*$")
@@ -106,6 +107,12 @@ def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
     code_next = False  # the previous run introduced a literal block ("::" or a code directive)
     table = _Table()
     for n, run in enumerate(runs):
+        following = runs[n + 1] if n + 1 < len(runs) else None
+        if len(run) == 1 and _is_question_heading(run[0], following):
+            title = _ITEM.sub("", run[0].text).strip()
+            out.heading(levels.of("question"), title, run[0].end - len(title), run[0].end)
+            code_next = False  # the answer under it is prose, whatever came before the question
+            continue
         run = _strip_headings(run, out, levels, alone=len(run) == 1, last=n == len(runs) - 1)
         if not run:
             continue
@@ -217,6 +224,20 @@ def _strip_headings(run: list[_Line], out: Outline, levels: _Levels, alone: bool
         rest.append(line)
         i += 1
     return rest
+
+
+def _is_question_heading(line: _Line, following: list[_Line] | None) -> bool:
+    """Return True for a FAQ's question: a line ending in "?", or numbered, alone above a more indented answer.
+
+    "11. Can zlib handle .zip archives?" over an answer indented under it titles that answer,
+    as a heading does: its words are the context of every sentence of the answer, and the
+    question itself is never quoted as an answer to a user's question.
+    """
+    title = line.text.strip()
+    numbered = bool(_NUMBERED.match(line.text))
+    if not (title.endswith("?") or numbered) or len(_WORDS.findall(title)) > 25 or not following:
+        return False
+    return all(ln.indent > line.indent + (2 if numbered else 0) for ln in following)
 
 
 def _is_heading_line(line: _Line, run: list[_Line], alone: bool, last: bool) -> bool:

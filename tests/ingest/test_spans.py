@@ -120,6 +120,36 @@ def test_plain_text_news_structure() -> None:
     ]
 
 
+def test_a_plain_text_faq_question_titles_its_indented_answer() -> None:
+    text = (
+        "Questions about the lamp\n\n"
+        " 1. Can the lamp run on gas?\n\n"
+        "    No.  It burns paraffin only, and the burner was\n"
+        "    never made for gas:\n\n"
+        "        see burner.txt\n\n"
+        " 2. The wick smokes.\n\n"
+        "    Trim it level with the tube and the flame\n"
+        "    burns clean again.\n\n"
+        "Is it bright enough?\n"
+        "Most keepers say so.\n"
+    )
+    passages = split_document(Document("FAQ", text, "x"))
+    readable = [(p.heading.split(" \u203a ")[-1], " ".join(p.readable.split())) for p in passages]
+    # The question (numbered or ending in "?") is the answer's heading, never a passage of its own;
+    # a lead-in and its command do not turn the next answer into code.
+    assert readable[:2] == [
+        (
+            "Can the lamp run on gas?",
+            "No. It burns paraffin only, and the burner was never made for gas: see burner.txt",
+        ),
+        ("The wick smokes.", "Trim it level with the tube and the flame burns clean again."),
+    ]
+    assert len(passages[1].sentences) == 1  # prose, not code read line by line
+    assert all(p.text == text[p.span.start : p.span.end] for p in passages)
+    # A question not standing above an indented answer is text like any other.
+    assert "Is it bright enough?" in [r for _, r in readable]
+
+
 def test_hard_wrapped_paragraph_stays_whole_and_one_line_paragraphs_split() -> None:
     wrapped = (
         "The committee met on a grey morning in the old hall by the river\n"
