@@ -111,11 +111,17 @@ class ExtractiveAnswerer:
         a lead-in ending in ":" never stands alone, a sentence opening with "This"/"It" comes
         with its predecessor when that one scores too, and a neighbour scoring at least
         ``pair_threshold`` of the best joins it. A runner-up must score at least ``ratio`` of
-        the best and cover a question word the chosen sentences do not.
+        the best and cover a question word the chosen sentences do not. When the best is a
+        lead-in and the question names items of its list (``_asked_items``), those items alone
+        are the answer.
         """
         if not scored:
             return []
         scored = _statement_first(scored, self.scorer.pair_threshold)
+        items = _asked_items(scored, question, stats)
+        if items:
+            # The list's named items are the answer; the lead-in and the rest of the list are not.
+            return list(dict.fromkeys((s.passage, s.sentence) for s in items[: self.max_sentences]))
         by_key = {(s.passage.span.source, s.sentence.start): s for s in scored}
         best = scored[0]
         chosen: list[tuple[Passage, Sentence]] = [(best.passage, best.sentence)]
@@ -137,7 +143,7 @@ class ExtractiveAnswerer:
                 passage = other.passage if other else _owner(stats, source, neighbour, c.passage)
                 if passage is not None:
                     chosen.append((passage, neighbour))
-            if lead_in:
+            if lead_in and not _asks(best.sentence):
                 # "The options are:" introduces a list: the items after the first belong to the
                 # answer too. Ingestion keeps a lead-in and its list in one passage.
                 rest = [t for t in best.passage.sentences if t.start > neighbour.start]
@@ -172,9 +178,16 @@ def _announces(sentence: Sentence) -> bool:
     A lead-in ends in ":"; a sentence ending in "." says so too when it speaks of "the
     following" thing or of something done "as follows": "the following invocation will decode
     the DER data." comes before the command, "We show the following results" before the table.
-    It is treated as a lead-in: quoted with what follows, never alone.
+    It is treated as a lead-in: quoted with what follows, never alone. So is a question in the
+    documents (a FAQ's "Can zlib handle .zip archives?"): it matches the user's question
+    best and answers nothing; the sentence after it does.
     """
-    return sentence.lead_in or bool(_ANNOUNCES.search(sentence.readable))
+    return sentence.lead_in or bool(_ANNOUNCES.search(sentence.readable)) or _asks(sentence)
+
+
+def _asks(sentence: Sentence) -> bool:
+    """Return True for a question in the documents (a FAQ's "Can zlib handle .zip archives?")."""
+    return sentence.readable.rstrip().endswith("?")
 
 
 LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"
@@ -193,6 +206,47 @@ def _statement_first(scored: Sequence[Scored], pair_threshold: float) -> Sequenc
     if other is None or other.probability < pair_threshold * scored[0].probability:
         return scored
     return [other, *(s for s in scored if s is not other)]
+
+
+LIST_SCOPE = 40  # sentences after a lead-in that may be items of its list (a long table, a definition list)
+
+
+def _asked_items(scored: Sequence[Scored], question: str, stats: CorpusStats | None) -> list[Scored]:
+    """Return the items of the best lead-in's list that the question names, best first.
+
+    "Each match element has a number of attributes:" matches "Is the mask attribute
+    required?" better than any row of the table after it, but the answer is the row whose
+    first cell is "mask". An item is a later sentence of the same file and section, within
+    :data:`LIST_SCOPE` sentences; it is named when its key (a table row's first cell, a
+    definition's term, the words before an item's ":") holds a question word the lead-in
+    and its heading lack.
+    """
+    if stats is None or not scored or not scored[0].sentence.lead_in:
+        return []  # "The following example uses X." announces one thing, not a list to choose from
+    lead = scored[0]
+    source, heading = lead.passage.span.source, lead.passage.heading
+    at, _ = stats.position(source, lead.sentence)
+    missing = set(stems(question)) - _stems(f"{lead.sentence.readable} {heading}")
+    out: list[Scored] = []
+    for s in scored[1:] if missing else ():
+        if s.passage.span.source != source or not s.passage.heading.startswith(heading):
+            continue
+        where, _ = stats.position(source, s.sentence)
+        if not 0 < where - at <= LIST_SCOPE or _announces(s.sentence):
+            continue
+        if missing & _stems(_key(s.sentence.readable, s.passage.heading[len(heading) :])):
+            out.append(s)
+    return out
+
+
+def _key(text: str, term: str) -> str:
+    """Return what names an item: its definition's term, a row's first cell, or the words before ":"."""
+    if term:
+        return term
+    if " | " in text:
+        return text.split(" | ", 1)[0]
+    head, colon, _ = text.partition(":")
+    return head if colon and len(head) <= 40 else ""
 
 
 def _join_runs(chosen: Sequence[tuple[Passage, Sentence]]) -> list[tuple[Passage, Sentence]]:

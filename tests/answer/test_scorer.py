@@ -30,8 +30,8 @@ def passages(text: str = TEXT, source: str = "light.txt"):  # type: ignore[no-un
     return split_document(Document(source, text, "x"))
 
 
-def hits(text: str = TEXT) -> list[Hit]:
-    return [Hit(p, 1.0 / (i + 1), 0.5, 2.0, rank=i + 1) for i, p in enumerate(passages(text))]
+def hits(text: str = TEXT, source: str = "light.txt") -> list[Hit]:
+    return [Hit(p, 1.0 / (i + 1), 0.5, 2.0, rank=i + 1) for i, p in enumerate(passages(text, source))]
 
 
 def rows_for(question: str, text: str = TEXT) -> tuple[list, np.ndarray]:  # type: ignore[type-arg]
@@ -138,12 +138,12 @@ def test_threshold_decides_refusal() -> None:
     assert not always.abstained and always.refused_by == "" and always.confidence == never.confidence
 
 
-def selecting(text: str, q: str) -> tuple[ExtractiveAnswerer, list[Scored], CorpusStats]:
+def selecting(text: str, q: str, source: str = "light.txt") -> tuple[ExtractiveAnswerer, list[Scored], CorpusStats]:
     """Return an answerer that answers everything, the candidates of ``text`` scored for ``q``, the stats.
 
     The tests of ``select`` then set the probabilities they need with ``replace``.
     """
-    hs = hits(text)
+    hs = hits(text, source)
     stats = CorpusStats.build([h.passage for h in hs])
     emb = HashingEmbedder()
     answerer = ExtractiveAnswerer(emb, threshold=0.0, rules=())
@@ -199,6 +199,47 @@ def test_a_lead_in_yields_to_a_sentence_scoring_as_a_partner_would() -> None:
     chosen = answerer.select([replace(lead, probability=0.8), replace(default, probability=0.8 * pair * 0.5), *rest],
                              q, stats)  # fmt: skip
     assert [s.text for _, s in chosen][:2] == [lead.sentence.text, "Robertson, the original one."]
+
+
+LAMP_PARTS = (
+    "## Lamp parts\n\nEach lamp has these parts:\n\n"
+    "| Part | Required | Purpose |\n|---|---|---|\n"
+    "| wick | yes | holds the flame |\n| shade | no | softens the light |\n| chimney | yes | draws the air |\n"
+)
+
+
+def with_probabilities(scored: list[Scored], **by_start: float) -> list[Scored]:
+    """Return ``scored`` with the probabilities given by each sentence's first word (others 0.01), best first."""
+    out = [
+        replace(s, probability=by_start.get(s.sentence.readable.split()[0].strip("|:").lower(), 0.01)) for s in scored
+    ]
+    return sorted(out, key=lambda s: -s.probability)
+
+
+def test_a_question_naming_an_item_of_a_lead_ins_list_is_answered_by_that_item() -> None:
+    q = "Is the shade of a lamp required?"
+    answerer, scored, stats = selecting(LAMP_PARTS, q, "lamp.md")
+    # The lead-in matches the question best, the wick row next; the question names the shade.
+    ranked = with_probabilities(scored, each=0.9, wick=0.05, shade=0.02)
+    assert ranked[0].sentence.lead_in
+    chosen = answerer.select(ranked, q, stats)
+    assert len(chosen) == 1 and "shade" in chosen[0][1].readable and "no" in chosen[0][1].readable
+    # A question naming no item is answered by the lead-in and its list, as before.
+    q = "What parts does each lamp have?"
+    answerer, scored, stats = selecting(LAMP_PARTS, q, "lamp.md")
+    chosen = answerer.select(with_probabilities(scored, each=0.9, wick=0.05, shade=0.02), q, stats)
+    assert chosen[0][1].lead_in and any("chimney" in s.readable for _, s in chosen)
+
+
+def test_a_question_in_the_documents_is_never_quoted_without_its_answer() -> None:
+    text = "Can the lamp run on gas? It burns paraffin only. The tower closes at dusk.\n"
+    q = "Can the lamp run on gas?"
+    answerer, scored, stats = selecting(text, q)
+    chosen = answerer.select(with_probabilities(scored, can=0.9, it=0.1, the=0.05), q, stats)
+    assert [s.text for _, s in chosen] == ["Can the lamp run on gas?", "It burns paraffin only."]
+    # Nor is it ever a runner-up on its own, though it holds a question word the best sentence lacks.
+    chosen = answerer.select(with_probabilities(scored, the=0.9, can=0.8), "Does the lamp burn at dusk?", stats)
+    assert [s.text for _, s in chosen] == ["The tower closes at dusk."]
 
 
 def test_rules_match_names_and_numbers_tolerantly() -> None:
