@@ -52,6 +52,8 @@ _NUMBER = re.compile(r"(?<![\w.])v?\d+(?:[.,]\d+)*(?![\w.])")
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 
 
+_ADVERBS = frozenset({"only", "also", "still", "always", "never", "just", "first", "usually", "now", "then", "not"})
+_WHICH_ONE = re.compile(r"^(which|what)\s+ones?\b(?!\s+of\b)", re.I)  # "which one of the three" names its set
 _PERSONAL = re.compile(r"\b(it|its|they|them|their|he|she|his|him|her)\b", re.I)
 
 
@@ -60,6 +62,7 @@ def looks_like_follow_up(question: str) -> bool:
     n = len(content_words(question))
     return (
         bool(_FOLLOW_UP_START.match(question))
+        or bool(_WHICH_ONE.match(question.strip()))
         or (n <= 3 and bool(_PRONOUN.search(question)))
         or (n <= 6 and bool(_PERSONAL.search(question)))
     )
@@ -87,13 +90,45 @@ def condense_by_rule(question: str, history: Sequence[str]) -> str:
     body = body.rstrip("?.! ").strip()
     if not body:
         return question
-    rewritten = _resolve_reference(body, previous)
+    rewritten = _which_one(body, previous)
+    if rewritten is None:
+        rewritten = _resolve_reference(body, previous)
     if rewritten is None and _WH_START.match(body):
         rewritten = body  # a complete question of its own
     if rewritten is None:
         rewritten = _substitute(body, previous)
     rewritten = rewritten.strip()
     return rewritten[0].upper() + rewritten[1:].rstrip("?.! ") + (mark or "?")
+
+
+def _which_one(body: str, previous: str) -> str | None:
+    """Return "which one hides the banner" with the kind of thing the previous question asked for.
+
+    After "Which bc flag restricts it to POSIX?", "which one" is "which bc flag": the words
+    of the previous which-question before its verb.
+    """
+    m = _WHICH_ONE.match(body)
+    asked = _WHICH.match(previous.strip().rstrip("?.! "))
+    if m is None or asked is None:
+        return None
+    words = asked.group(1).split()
+    split = next((i for i in range(1, min(len(words), 8)) if _verb_at(words, i)), None)
+    while split and words[split - 1].lower() in _ADVERBS:
+        split -= 1  # "Which option only checks ...": the adverb belongs to the verb
+    if not split:
+        return None
+    return f"{m.group(1)} {' '.join(words[:split])}{body[m.end() :]}"
+
+
+def _verb_at(words: Sequence[str], i: int) -> bool:
+    """Return True when ``words[i]`` reads as the verb after a which-question's noun phrase."""
+    low, nxt = words[i].lower(), (words[i + 1].lower() if i + 1 < len(words) else "")
+    if re.fullmatch(_AUX, low) or low in _IRREGULAR:
+        return True
+    objects = _DETERMINERS | set(_PREPOSITIONS) | {"it", "them", "you", "me", "us"}
+    return (low.endswith("ed") or (low.endswith("s") and not low.endswith("ss"))) and (
+        nxt in objects or nxt[:1].isdigit()
+    )
 
 
 def _referent(previous: str) -> str:

@@ -33,6 +33,11 @@ from qa.followup import condense_by_rule, looks_like_follow_up
         ("What should I run instead of make when the tree has no Makefile?", "And what does it print on success?",
          "What does the one I should run instead of make when the tree has no Makefile print on success?"),
         ("What do I need to install for the GPU build?", "Is it free?", "Is the one I need to install for the GPU build free?"),
+        # "which one(s)" is the kind of thing the previous which-question asked for, adverbs left out
+        ("Which tar flag only lists the archive?", "And which one extracts it?", "Which tar flag extracts it?"),
+        ("Which new plugins did release 3.1 ship with?", "And which ones were dropped in 3.2?",
+         "Which new plugins were dropped in 3.2?"),
+        ("Which ferry leaves the harbour at dawn?", "Which one returns at dusk?", "Which ferry returns at dusk?"),
         # a complete question after a connective keeps its own words
         ("How many seats does the hall have?", "And what does a ticket cost?", "What does a ticket cost?"),
     ],
@@ -59,8 +64,11 @@ def test_standalone_questions_are_left_alone() -> None:
     assert not looks_like_follow_up(question)
     assert condense_by_rule(question, history) == question
     assert condense_by_rule("And Quuxly?", []) == "And Quuxly?"  # nothing to follow
+    assert not looks_like_follow_up("Which one of the three Quuxly bridges is the oldest and longest?")
 
 
-@pytest.mark.parametrize("question", ["And Quuxly?", "What about it?", "Is it free?", "Who chairs it now?"])
+@pytest.mark.parametrize(
+    "question", ["And Quuxly?", "What about it?", "Is it free?", "Who chairs it now?", "Which one sails on Sundays?"]
+)
 def test_follow_ups_are_recognised(question: str) -> None:
     assert looks_like_follow_up(question)
