@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# "The following year" is a date, not an announcement.
+_ANNOUNCES = re.compile(
+    r"\bas follows\b|\bthe following\b(?!\s+(year|day|week|month|decade|century|season|morning|night)s?\b)", re.I
+)
 
 # What an abstaining Answer says, whoever abstained: the extractive answerer quotes it, the LLM is
 # asked to reply with exactly it (and is recognised by it), the web page repeats it in the sources.
@@ -72,6 +78,16 @@ class Sentence:
     def lead_in(self) -> bool:
         """True for a sentence that introduces what follows it ("The options are:")."""
         return self.readable.rstrip().endswith(":")
+
+    @property
+    def announces(self) -> bool:
+        """True for a lead-in, or a sentence ending in "." that speaks of "the following" thing.
+
+        "For example, the following invocation will decode the DER data." comes before the
+        command, "We show the following results" before the table: what answers comes next.
+        "The following year" is a date, not an announcement.
+        """
+        return self.lead_in or bool(_ANNOUNCES.search(self.readable))
 
 
 @dataclass(frozen=True)

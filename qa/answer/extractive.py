@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -166,12 +165,6 @@ class ExtractiveAnswerer:
         return list(dict.fromkeys(chosen))
 
 
-# "The following year" is a date, not an announcement.
-_ANNOUNCES = re.compile(
-    r"\bas follows\b|\bthe following\b(?!\s+(year|day|week|month|decade|century|season|morning|night)s?\b)", re.I
-)
-
-
 def _announces(sentence: Sentence) -> bool:
     """Return True for a sentence that introduces what comes next.
 
@@ -182,7 +175,7 @@ def _announces(sentence: Sentence) -> bool:
     documents (a FAQ's "Can zlib handle .zip archives?"): it matches the user's question
     best and answers nothing; the sentence after it does.
     """
-    return sentence.lead_in or bool(_ANNOUNCES.search(sentence.readable)) or _asks(sentence)
+    return sentence.announces or _asks(sentence)
 
 
 def _asks(sentence: Sentence) -> bool:

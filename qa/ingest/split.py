@@ -130,7 +130,7 @@ class _Passages:
     def add(self, sent: Sentence) -> None:
         if self.full(sent):
             last = self.group[-1]
-            carry = len(self.group) > 1 and last.lead_in
+            carry = len(self.group) > 1 and last.announces
             if carry:  # a lead-in goes with what it introduces, not with what came before
                 self.group.pop()
             self.flush()
@@ -191,7 +191,7 @@ def split_sections(
             acc.short = acc.short or short or glue
             for sent in sents:
                 acc.add(sent)
-            glue = block.kind == "term" or sents[-1].lead_in
+            glue = block.kind == "term" or sents[-1].announces
             previous, page = (block.kind if short else ""), here
         acc.flush()
     return out

@@ -120,6 +120,20 @@ def test_plain_text_news_structure() -> None:
     ]
 
 
+def test_a_sentence_announcing_the_following_stays_with_what_it_announces() -> None:
+    text = (
+        "# Logs\n\nThe keeper writes a log every night. The following command prints it.\n\n"
+        "```\nkeeper-log --since 1874\n```\n\nThe following year the tower got a new lamp.\n\n"
+        "Nobody wrote it down.\n"
+    )
+    passages = split_document(Document("guide.md", text, "x"))
+    with_command = next(p for p in passages if "keeper-log" in p.text)
+    # One passage, so the answer quotes the announcement and the command as one citation.
+    assert "The following command prints it." in with_command.text
+    # "The following year" is a date: it announces nothing and glues nothing to it.
+    assert not any("following year" in p.text and "Nobody" in p.text for p in passages)
+
+
 def test_a_plain_text_faq_question_titles_its_indented_answer() -> None:
     text = (
         "Questions about the lamp\n\n"
