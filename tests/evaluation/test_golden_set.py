@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from qa.evaluation.golden import TYPES, load_golden, missing_evidence
 from qa.text import normalize
@@ -35,17 +38,20 @@ def test_answerable_questions_carry_facts_and_evidence_and_unanswerable_ones_non
 
 # The docs set: real documentation nobody here wrote (tests/golden/docs/SOURCES.md).
 DOCS = GOLDEN.parent / "docs"
+# The development set (tests/golden/dev/SOURCES.md): other documents, for checking changes, never reported.
+DEV = GOLDEN.parent / "dev"
 
 
-def test_the_docs_set_is_grounded_in_its_documents_as_ingested() -> None:
+@pytest.mark.parametrize("folder", [DOCS, DEV], ids=["docs", "dev"])
+def test_the_docs_set_is_grounded_in_its_documents_as_ingested(folder: Path) -> None:
     from qa.ingest.load import list_files, open_document
     from qa.ingest.split import split_document
 
-    corpus = DOCS / "corpus"
+    corpus = folder / "corpus"
     docs = [open_document(p, corpus) for p in list_files(corpus)]
     assert all(not isinstance(d, str) for d in docs), [d for d in docs if isinstance(d, str)]
     texts = [d.text for d in docs if not isinstance(d, str)]
-    questions = load_golden(DOCS / "golden.jsonl")
+    questions = load_golden(folder / "golden.jsonl")
     assert missing_evidence(questions, texts) == []
     # ... and each evidence string inside one passage (or its heading), so retrieval can find it
     passages = [f"{p.heading}\n{p.text}" for d in docs if not isinstance(d, str) for p in split_document(d)]
@@ -63,3 +69,15 @@ def test_the_docs_set_size_and_coverage() -> None:
         assert bool(q.key_facts) == q.answerable, q.id
         assert (q.type == "unanswerable") == (not q.answerable), q.id
         assert bool(q.history) == (q.type == "follow_up"), q.id
+
+
+def test_the_dev_set_is_kept_apart_from_the_docs_set() -> None:
+    import hashlib
+
+    def digests(folder: Path) -> set[str]:
+        return {hashlib.sha256(p.read_bytes()).hexdigest() for p in (folder / "corpus").rglob("*") if p.is_file()}
+
+    assert digests(DEV) and not digests(DEV) & digests(DOCS)
+    dev, docs = load_golden(DEV / "golden.jsonl"), load_golden(DOCS / "golden.jsonl")
+    assert len(dev) >= 60 and not {q.id for q in dev} & {q.id for q in docs}
+    assert not {normalize(q.question) for q in dev} & {normalize(q.question) for q in docs}
