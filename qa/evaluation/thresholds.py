@@ -56,8 +56,8 @@ THRESHOLDS: tuple[Threshold, ...] = (
 # documents and learned answering; the ones not met yet are xfail (tests/test_quality_gate.py).
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9643),
-    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7321),
-    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7294),
+    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.756),
+    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7647),
     Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.131),
     # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
@@ -66,8 +66,9 @@ DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@3", ">=", 0.92, measured=0.9524),
     Threshold("retrieval.mrr", ">=", 0.82, measured=0.8417),
     Threshold("retrieval.evidence_recall@5", ">=", 0.93, measured=0.957),
-    Threshold("answer.all_facts", ">=", 0.69, measured=0.7143),
-    Threshold("citations.recall", ">=", 0.69, measured=0.7143),
+    # Raised 2026-12-02 (a lead-in's named list items, FAQ questions as headings): both measure 0.75.
+    Threshold("answer.all_facts", ">=", 0.72, measured=0.75),
+    Threshold("citations.recall", ">=", 0.72, measured=0.75),
 )
 
 GATES: dict[str, tuple[Threshold, ...]] = {"seeds": THRESHOLDS, "docs": DOCS_THRESHOLDS}
