@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from qa.answer.citations import cite
 from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import RULES, looks_like_injection, refusal
+from qa.answer.features import names
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.errors import ConfigError
 from qa.text import display, normalize, stems, tokens
@@ -137,6 +138,12 @@ class ExtractiveAnswerer:
             # reference continues its predecessor, whichever of the two scored best.
             anaphor = p >= pair / 2 and (
                 _opens_with_reference(best.sentence.text) if before else _opens_with_reference(neighbour.text)
+            )
+            # However low it scores, the continuation is the answer when the best only restates the
+            # question ("ffi_prep_cif returns a status code.") and it names what was asked for
+            # ("This will be either FFI_OK ... or FFI_BAD_ABI").
+            anaphor = anaphor or (
+                not before and _opens_with_reference(neighbour.text) and _names_more(question, best, neighbour)
             )
             if lead_in or anaphor or p >= pair:
                 passage = other.passage if other else _owner(stats, source, neighbour, c.passage)
@@ -291,6 +298,12 @@ def _with_headings(
         last = short or last
         parts.append(f"{display(s.readable)} [{c.n}]")
     return parts
+
+
+def _names_more(question: str, best: Scored, following: Sentence) -> bool:
+    """Return True when ``best`` names nothing the question does not, and ``following`` does."""
+    asked = set(names(question))
+    return not set(names(best.sentence.readable)) - asked and bool(set(names(following.readable)) - asked)
 
 
 def _stems(text: str) -> set[str]:

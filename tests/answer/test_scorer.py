@@ -242,6 +242,23 @@ def test_a_question_in_the_documents_is_never_quoted_without_its_answer() -> Non
     assert [s.text for _, s in chosen] == ["The tower closes at dusk."]
 
 
+def test_a_continuation_naming_what_was_asked_joins_a_best_sentence_that_names_nothing() -> None:
+    text = "The lamp returns a status code of one kind. This is either Lit or Dark from the Bergen dial.\n"
+    q = "What status codes can the lamp return?"
+    answerer, scored, stats = selecting(text, q)
+    # The continuation scores far under the pair threshold, but the best only restates the question.
+    chosen = answerer.select(with_probabilities(scored, the=0.9, this=0.01), q, stats)
+    assert [s.text for _, s in chosen] == [
+        "The lamp returns a status code of one kind.",
+        "This is either Lit or Dark from the Bergen dial.",
+    ]
+    # A best sentence naming something of its own stands alone.
+    text = "The lamp returns the Lit code at dusk. This is either Lit or Dark from the Bergen dial.\n"
+    answerer, scored, stats = selecting(text, q)
+    chosen = answerer.select(with_probabilities(scored, the=0.9, this=0.01), q, stats)
+    assert [s.text for _, s in chosen] == ["The lamp returns the Lit code at dusk."]
+
+
 def test_rules_match_names_and_numbers_tolerantly() -> None:
     stats = CorpusStats.build(passages())
     assert unknown_names("Did Maren Solberg's crew build it?", stats) == []  # possessive
