@@ -337,7 +337,13 @@ def test_a_following_sentence_that_refers_back_is_quoted_with_the_best() -> None
     chosen = answerer.select([replace(first, probability=0.8), replace(follow, probability=0.8 * pair * 0.6),
                               replace(other, probability=0.01)], q, stats)  # fmt: skip
     assert [s.text for _, s in chosen] == [first.sentence.text, follow.sentence.text]
-    # Too weak to be read with it: quoted alone.
+    # Too weak to be read with it: quoted alone, when the best names something of its own (a best
+    # that only restates the question takes a continuation naming more: test_a_continuation_naming_...).
+    text = text.replace("a status code.", "a status code from the Kernel table.")
+    answerer, scored, stats = selecting(text, q)
+    first = next(s for s in scored if s.sentence.text.startswith("The prepare"))
+    follow = next(s for s in scored if s.sentence.text.startswith("This will"))
+    other = next(s for s in scored if s.sentence.text.startswith("The lamp"))
     chosen = answerer.select([replace(first, probability=0.8), replace(follow, probability=0.8 * pair * 0.3),
                               replace(other, probability=0.01)], q, stats)  # fmt: skip
     assert [s.text for _, s in chosen] == [first.sentence.text]
