@@ -25,7 +25,8 @@ MAX_UNKNOWN_WORDS = 0.6  # abstain when this share of the question's words is fo
 FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (paraphrases are)
 
 # A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
-_NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d)")
+_NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|[a-z][a-z_]*\d[\w]*)")
+_IDENT = re.compile(r"[a-z][a-z_]*\d\w*")  # a lowercase identifier holding a digit: "robust04", "bzip2"
 RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year")
 
 
@@ -64,8 +65,9 @@ def unknown_names(question: str, stats: CorpusStats | Collection[str]) -> list[s
 
     A question about "Apple Pay" or "2019" cannot be answered from documents that never
     mention them, however similar the nearest sentence looks. Only capitalised words
-    (not the first word of a sentence) and numbers count: ordinary words may be
-    paraphrases of the text and must not trigger a refusal.
+    (not the first word of a sentence), numbers and lowercase identifiers holding a digit
+    ("robust04", "bzip2": dataset, program and library names in documentation) count:
+    ordinary words may be paraphrases of the text and must not trigger a refusal.
     """
     if not isinstance(stats, CorpusStats):
         stats = CorpusStats(1, {stem(w): 1 for w in stats}, frozenset(stats))
@@ -77,7 +79,7 @@ def unknown_names(question: str, stats: CorpusStats | Collection[str]) -> list[s
             continue  # sentence-initial capital ("What", "Does") or the pronoun
         token = m.group(0)
         # In a compound like "Alibaba-linked" only the capitalised parts (and numbers) are names.
-        named = [p for p in re.split(r"[-/]", token) if p[:1].isupper() or p[:1].isdigit()]
+        named = [p for p in re.split(r"[-/]", token) if p[:1].isupper() or p[:1].isdigit() or _IDENT.fullmatch(p)]
         parts = [w.removesuffix("'s") for p in named for w in tokens(p)]
         if parts and any(not known(w, stats) for w in parts) and token not in missing:
             missing.append(token)

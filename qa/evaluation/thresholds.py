@@ -56,9 +56,9 @@ THRESHOLDS: tuple[Threshold, ...] = (
 # documents and learned answering; the ones not met yet are xfail (tests/test_quality_gate.py).
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9643),
-    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.756),
-    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7647),
-    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
+    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7679),
+    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7765),
+    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.7059),
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.131),
     # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
     # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8417, evidence recall 0.957.

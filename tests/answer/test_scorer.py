@@ -266,6 +266,11 @@ def test_rules_match_names_and_numbers_tolerantly() -> None:
     assert unknown_names("Did Erik Lund build it?", stats) == ["Erik", "Lund"]
     assert unknown_names("Was it finished in the 1870s?", CorpusStats.build(passages("Built in 1870.\n"))) == []
     assert unknown_names("Is rule 7 listed?", CorpusStats.build(passages("See rule 7n2.\n"))) == ["7"]
+    # a lowercase identifier holding a digit is a name too ("robust04", "bzip2"); plain words are not
+    bench = CorpusStats.build(passages("The bench reports scores on nfcorpus and scifact with bzip2 archives.\n"))
+    assert unknown_names("What does the bench report on robust04?", bench) == ["robust04"]
+    assert unknown_names("Does the bench use bzip2 archives on nfcorpus?", bench) == []
+    assert unknown_names("Does the bench report latency?", bench) == []
     tenth = CorpusStats.build(passages("It was rebuilt in the 10th century.\n"))
     assert unknown_names("What was rebuilt in the 10th Century?", tenth) == []  # the whole token, not "10"
     assert unknown_names("What was rebuilt in the 12th Century?", tenth) == ["12th"]
