@@ -52,6 +52,7 @@ _NUMBER = re.compile(r"(?<![\w.])v?\d+(?:[.,]\d+)*(?![\w.])")
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 
 
+_OBJECTS = _DETERMINERS | frozenset(_PREPOSITIONS) | {"it", "them", "you", "me", "us"}
 _ADVERBS = frozenset({"only", "also", "still", "always", "never", "just", "first", "usually", "now", "then", "not"})
 _WHICH_ONE = re.compile(r"^(which|what)\s+ones?\b(?!\s+of\b)", re.I)  # "which one of the three" names its set
 _PERSONAL = re.compile(r"\b(it|its|they|them|their|he|she|his|him|her)\b", re.I)
@@ -123,12 +124,10 @@ def _which_one(body: str, previous: str) -> str | None:
 def _verb_at(words: Sequence[str], i: int) -> bool:
     """Return True when ``words[i]`` reads as the verb after a which-question's noun phrase."""
     low, nxt = words[i].lower(), (words[i + 1].lower() if i + 1 < len(words) else "")
-    if re.fullmatch(_AUX, low) or low in _IRREGULAR:
+    if re.fullmatch(_AUX, low) or low in _IRREGULAR or (low.endswith("ed") and len(low) > 4):
         return True
-    objects = _DETERMINERS | set(_PREPOSITIONS) | {"it", "them", "you", "me", "us"}
-    return (low.endswith("ed") or (low.endswith("s") and not low.endswith("ss"))) and (
-        nxt in objects or nxt[:1].isdigit()
-    )
+    # "restricts it", "lists the archive", "returns 3": an -s word before its object
+    return low.endswith("s") and not low.endswith("ss") and (nxt in _OBJECTS or nxt[:1].isdigit())
 
 
 def _referent(previous: str) -> str:
@@ -170,23 +169,9 @@ def _referent(previous: str) -> str:
 
 def _head_noun(words: Sequence[str]) -> int | None:
     """Return how many leading words of "mobile game held a contest" name the thing asked for."""
-    for i, w in enumerate(words[:5]):
-        low = w.lower()
-        if i == 0:
-            continue
-        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
-        verb = (
-            re.fullmatch(_AUX, low) is not None
-            or low in _IRREGULAR
-            or (low.endswith("ed") and len(low) > 4)
-            or (
-                low.endswith("s")
-                and not low.endswith("ss")
-                and (nxt in _DETERMINERS or nxt in _PREPOSITIONS or nxt[:1].isdigit())
-            )
-        )
-        if verb:
-            return i if i + 1 < len(words) or re.fullmatch(_AUX, low) is None else None
+    for i in range(1, min(len(words), 5)):
+        if _verb_at(words, i):
+            return i if i + 1 < len(words) or re.fullmatch(_AUX, words[i], re.I) is None else None
     return None
 
 

@@ -25,8 +25,8 @@ MAX_UNKNOWN_WORDS = 0.6  # abstain when this share of the question's words is fo
 FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (paraphrases are)
 
 # A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
-_NAME = re.compile(r"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|[a-z][a-z_]*\d[\w]*)")
 _IDENT = re.compile(r"[a-z][a-z_]*\d\w*")  # a lowercase identifier holding a digit: "robust04", "bzip2"
+_NAME = re.compile(rf"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|{_IDENT.pattern})")
 RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year")
 
 

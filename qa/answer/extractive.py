@@ -173,14 +173,12 @@ class ExtractiveAnswerer:
 
 
 def _announces(sentence: Sentence) -> bool:
-    """Return True for a sentence that introduces what comes next.
+    """Return True for a sentence quoted only with what follows it, never alone.
 
-    A lead-in ends in ":"; a sentence ending in "." says so too when it speaks of "the
-    following" thing or of something done "as follows": "the following invocation will decode
-    the DER data." comes before the command, "We show the following results" before the table.
-    It is treated as a lead-in: quoted with what follows, never alone. So is a question in the
-    documents (a FAQ's "Can zlib handle .zip archives?"): it matches the user's question
-    best and answers nothing; the sentence after it does.
+    That is a sentence that announces what follows (``Sentence.announces``: a lead-in, "the
+    following invocation ..."), or a question in the documents (a FAQ's "Can zlib handle
+    .zip archives?"): it matches the user's question best and answers nothing; the sentence
+    after it does.
     """
     return sentence.announces or _asks(sentence)
 
