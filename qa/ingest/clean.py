@@ -5,7 +5,8 @@ Three kinds of evidence, none of them line length:
   content", "Press ? to show keyboard shortcuts", cookie banners, "3 min read", share
   buttons, or scraping residue (``alt=``/``src=`` attributes, stray tags) in plain text;
 - the block repeats inside one file under the same heading (an ad slot, a caption shown
-  twice): the first copy is kept, later ones dropped;
+  twice): the first copy is kept, later ones dropped (not table rows, list items or code,
+  which repeat by design);
 - the block repeats across the corpus (navigation, footers): see :func:`boilerplate`.
 Text the HTML main-content extraction leaves out never becomes a block at all.
 Cleaning never rewrites text, it only drops blocks, so spans stay exact.
@@ -36,6 +37,9 @@ _RESIDUE = re.compile(
     r"(\s(alt|src|srcset|data-[\w-]+)\s*=)|(<\s*/?\s*(img|div|span|figure|figcaption|p)\b[^>]*>)", re.I
 )
 _WORDS = re.compile(r"\S+")
+# Table rows, list items and code lines repeat by design: the same steps in another order
+# ("the value is the first of the following: ..." twice, for two settings) is not a copy.
+_REPEAT_BY_DESIGN = frozenset({"row", "item", "code"})
 MIN_FILES = 3  # a block must repeat in this many files of a group ...
 MIN_SHARE = 0.5  # ... and in this share of them to be taken for site furniture
 MAX_LOSS = 0.8  # a file that would lose more than this share of its blocks is a copy, not furniture
@@ -102,8 +106,8 @@ def dropped_blocks(
             key = block_key(doc, block)
             if is_furniture(text) or (plain_text and is_residue(text)):
                 dropped.add(block.start)
-            elif block.kind != "row" and (section.path, key) in seen:
-                dropped.add(block.start)  # kept once: the first copy (table rows repeat by design)
+            elif block.kind not in _REPEAT_BY_DESIGN and (section.path, key) in seen:
+                dropped.add(block.start)  # kept once: the first copy
             elif key in corpus_boilerplate:
                 shared.add(block.start)
             seen.add((section.path, key))

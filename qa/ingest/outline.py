@@ -41,13 +41,33 @@ class Outline:
         self._stack: list[tuple[int, str]] = []
         self._blocks: list[Block] = []
         self._heading: tuple[int, int] | None = None
+        self._tentative = ""  # the open heading was guessed from a line's form (plain text): its block kind
 
-    def heading(self, level: int, title: str, start: int, end: int) -> None:
+    def heading(self, level: int, title: str, start: int, end: int, tentative: str = "") -> None:
+        """Open a section; a ``tentative`` heading that nothing comes under is a block of that kind instead.
+
+        Plain text has no heading markup: "* Fix extraction over pipe" followed by another such
+        line is a one-line list item, not a heading with an empty section. Dropping it as a
+        heading (headings are never passages) would lose it, so it becomes a block of the
+        section above when the next heading is at its level or above, or the text ends.
+        """
+        if self._tentative and not self._blocks and self._stack and level <= self._stack[-1][0]:
+            self._demote()
         self._close()
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
         self._stack.append((level, " ".join(title.split())))
         self._heading = (start, end)
+        self._tentative = tentative
+
+    def _demote(self) -> None:
+        """Turn the open (tentative, empty) heading into a block of its parent section."""
+        assert self._heading is not None
+        _, title = self._stack.pop()
+        start, end = self._heading
+        self._blocks.append(Block(self._tentative, start, end, title))
+        self._heading = None
+        self._tentative = ""
 
     def block(self, kind: str, start: int, end: int, plain: str = "") -> None:
         if end > start:
@@ -56,11 +76,19 @@ class Outline:
     def _close(self) -> None:
         if self._blocks or self._heading:
             path = tuple(t for _, t in self._stack if t)
-            self._done.append(Section(path, tuple(self._blocks), self._heading))
+            last = self._done[-1] if self._done else None
+            if last is not None and self._heading is None and last.path == path:
+                # A demoted heading continues the section it follows: one section, not two.
+                self._done[-1] = Section(path, last.blocks + tuple(self._blocks), last.heading)
+            else:
+                self._done.append(Section(path, tuple(self._blocks), self._heading))
         self._blocks = []
         self._heading = None
+        self._tentative = ""
 
     def sections(self) -> tuple[Section, ...]:
+        if self._tentative and not self._blocks and self._stack:
+            self._demote()
         self._close()
         return tuple(self._done)
 

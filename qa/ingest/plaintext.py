@@ -36,6 +36,8 @@ _GRID_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
 _COLUMN_GAP = re.compile(r"(?<![.!?])\S[ \t]{2,}(?=\S)")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.(?:[ \t]+(\S+?)::|[ \t]*$|[ \t]+[_|\[])")
 _CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight"})
+_QUESTION = re.compile(r"^[ \t]*Q[:.][ \t]+(?=\S)")  # a FAQ's "Q:" line, answered by an "A:" line
+_ANSWER = re.compile(r"^[ \t]*A[:.][ \t]+(?=\S)")
 _FIELD = re.compile(r"^[ \t]+:[\w -]+:")
 _WORDS = re.compile(r"\S+")
 
@@ -90,11 +92,43 @@ class _Levels:
 
     def __init__(self) -> None:
         self.order: list[str] = []
+        self.release = 0  # the level of the first heading naming a version: where releases sit
+        self.open_release = 0  # the level of the release heading the text is under (0: none)
 
-    def of(self, style: str) -> int:
+    def of(self, style: str, title: str = "") -> int:
+        """Return the level of a heading of ``style``; a bare version line is a release, at the releases' level.
+
+        sed's NEWS titles recent releases "* Noteworthy changes in release 4.3" and old ones
+        "Sed 4.2.1" under a rule line: by first appearance alone, the old releases would sit
+        under the last bullet of 4.3.
+        """
         if style not in self.order:
             self.order.append(style)
-        return self.order.index(style) + 1
+        level = self.order.index(style) + 1
+        if title and _VERSION.search(title):
+            if style == "version" and self.release:
+                level = self.release
+            self.release = self.release or level
+            self.open_release = level
+        elif title and level <= self.open_release:
+            self.open_release = 0
+        return level
+
+    def level_of(self, style: str, title: str) -> int:
+        """Return the level of a heading line of ``style``: :meth:`of`, except under an open release.
+
+        Old GNU NEWS entries use the release's own star for its entries: "* Noteworthy changes
+        in release 4.2.2" and then "* New cmp option: -v --version". Such a line is a heading
+        one level under the release (or, with nothing under it, an item of the release).
+        """
+        if (
+            self.open_release
+            and style in self.order
+            and self.order.index(style) + 1 == self.open_release
+            and not _VERSION.search(title)
+        ):
+            return self.open_release + 1
+        return self.of(style, title)
 
 
 def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
@@ -108,12 +142,23 @@ def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
     table = _Table()
     for n, run in enumerate(runs):
         following = runs[n + 1] if n + 1 < len(runs) else None
+        asked = _QUESTION.match(run[0].text)
+        if asked and following and _ANSWER.match(following[0].text) and len(run) <= 4:
+            # "Q:  Why is liblzma named liblzma ...?" over "A:  When the designing ...": the
+            # question (of one or more lines) titles its answer, as a numbered FAQ question does.
+            title = " ".join(ln.text.strip() for ln in run)[asked.end() - run[0].indent :]
+            out.heading(levels.of("question"), title, run[0].start + asked.end(), run[-1].end)
+            code_next = False
+            continue
         if len(run) == 1 and _is_question_heading(run[0], following):
             title = _ITEM.sub("", run[0].text).strip()
             out.heading(levels.of("question"), title, run[0].end - len(title), run[0].end)
             code_next = False  # the answer under it is prose, whatever came before the question
             continue
-        run = _strip_headings(run, out, levels, alone=len(run) == 1, last=n == len(runs) - 1)
+        if _ANSWER.match(run[0].text) and len(run) == 1:
+            _blocks(run, out, width, table)  # "A:  xz -dc foo.tar.xz | tar xf -" is an answer, never a heading
+            continue
+        run = _strip_headings(run, out, levels, alone=len(run) == 1, following=following, rst=rst)
         if not run:
             continue
         if rst or _DIRECTIVE.match(run[0].text):
@@ -195,8 +240,15 @@ def _looks_like_code_follows(runs: list[list[_Line]], n: int) -> bool:
     return all(ln.indent >= runs[n][0].indent + 4 for ln in nxt) and not any(_ITEM.match(ln.text) for ln in nxt)
 
 
-def _strip_headings(run: list[_Line], out: Outline, levels: _Levels, alone: bool, last: bool) -> list[_Line]:
-    """Emit the headings at the start of ``run`` (and underlined ones inside it); return the rest."""
+def _strip_headings(
+    run: list[_Line], out: Outline, levels: _Levels, alone: bool, following: list[_Line] | None, rst: bool
+) -> list[_Line]:
+    """Emit the headings at the start of ``run`` (and underlined ones inside it); return the rest.
+
+    In reStructuredText only an underlined (or over- and underlined) title is a heading, as
+    docutils has it: a line alone between blank lines is a paragraph (".. code:: python",
+    "|GitHub-Issues|", an example's output), and "* " lines are list items.
+    """
     rest: list[_Line] = []
     i = 0
     while i < len(run):
@@ -209,17 +261,26 @@ def _strip_headings(run: list[_Line], out: Outline, levels: _Levels, alone: bool
             over = bool(_UNDERLINE.match(above)) and above.strip()[0] == m.group(1)
             if over and rest and rest[-1] is run[i - 1]:
                 rest.pop()
-            out.heading(levels.of(("o" if over else "u") + m.group(1)), title, line.start + line.indent, line.end)
+            style = ("o" if over else "u") + m.group(1)
+            out.heading(levels.of(style, title), title, line.start + line.indent, line.end)
             i += 2
             continue
-        if not rest and i == 0 and _is_heading_line(line, run, alone, last):
-            stars = _STARS.match(line.text)
-            style = f"*{len(stars.group(1))}" if stars else "version" if _VERSION.search(title) else "alone"
-            out.heading(levels.of(style), stars.group(2) if stars else title, line.start + line.indent, line.end)
+        stars = _STARS.match(line.text)
+        style = f"*{len(stars.group(1))}" if stars else "version" if _VERSION.search(title) else "alone"
+        if not rst and not rest and _is_heading_line(line, run[i:], alone or len(run) - i == 1, following):
+            out.heading(
+                levels.level_of(style, title),
+                stars.group(2) if stars else title,
+                line.start + line.indent,
+                line.end,
+                tentative="item" if stars else "paragraph",
+            )
             i += 1
             continue
-        if _UNDERLINE.match(line.text) and len(line.text.strip()) >= 3 and (not below or _UNDERLINE.match(below)):
-            i += 1  # an overline (its title follows) or a transition line: no text
+        if _UNDERLINE.match(line.text) and len(line.text.strip()) >= 3 and (not below or not rest):
+            # A transition line, or a rule over a title ("-----" over "Sed 4.2.1", or an overline
+            # whose underline follows the title): no text, and what follows may still be a heading.
+            i += 1
             continue
         rest.append(line)
         i += 1
@@ -240,7 +301,7 @@ def _is_question_heading(line: _Line, following: list[_Line] | None) -> bool:
     return all(ln.indent > line.indent + (2 if numbered else 0) for ln in following)
 
 
-def _is_heading_line(line: _Line, run: list[_Line], alone: bool, last: bool) -> bool:
+def _is_heading_line(line: _Line, run: list[_Line], alone: bool, following: list[_Line] | None) -> bool:
     title = line.text.strip()
     n_words = len(_WORDS.findall(title))
     if line.indent or n_words > 12 or _TERMINAL.search(title) or not any(c.isalpha() for c in title):
@@ -248,13 +309,18 @@ def _is_heading_line(line: _Line, run: list[_Line], alone: bool, last: bool) -> 
     if is_furniture(title):
         return False
     stars = _STARS.match(line.text)
-    if stars:  # "* Noteworthy changes in release 2.1" stands alone; "* fixed ..." with a hanging indent is an item
-        return alone
+    if stars:
+        # "* Noteworthy changes in release 2.1" stands alone; "* fixed ..." with a hanging indent
+        # is an item, and so is a line followed by a sibling ("* Fix extraction over pipe" over
+        # "* Fix memory leak in read_header"), unless it names a release.
+        nxt = _STARS.match(following[0].text) if following else None
+        sibling = nxt is not None and nxt.group(1) == stars.group(1)
+        return alone and (not sibling or bool(_VERSION.search(title)))
     if _ITEM.match(line.text):
         return False
     if _VERSION.search(title) and (alone or all(ln.indent or _ITEM.match(ln.text) for ln in run[1:])):
         return True
-    return alone and not last and n_words <= 8
+    return alone and following is not None and n_words <= 8
 
 
 def _directives(run: list[_Line]) -> tuple[list[_Line], bool]:
@@ -289,7 +355,8 @@ def _blocks(run: list[_Line], out: Outline, width: int, table: _Table) -> None:
         if current:
             first = current[0]
             marker = _ITEM.match(first.text)
-            start = first.start + (marker.end() if marker else first.indent)
+            answer = None if marker else _ANSWER.match(first.text)  # a FAQ's "A:" is markup, as "- " is
+            start = first.start + (marker.end() if marker else answer.end() if answer else first.indent)
             out.block("item" if marker else "paragraph", start, current[-1].end)
             current.clear()
 
@@ -312,7 +379,11 @@ def _chosen_break(line: _Line, nxt: _Line, width: int) -> bool:
     """Return True when the writer broke the line on purpose (the next word would have fitted)."""
     if nxt.indent > line.indent and not _ITEM.match(nxt.text):
         return False  # a hanging continuation (a list item's second line)
-    if width > 160 or width < 50 or is_furniture(nxt.text) or is_furniture(line.text):
-        return True  # lines too long or too short to have been wrapped; furniture is a block of its own
+    if is_furniture(nxt.text) or is_furniture(line.text):
+        return True  # furniture is a block of its own
     first_word = nxt.text.split(None, 1)[0] if nxt.text.strip() else ""
+    if line.text.rstrip()[-1:].isalnum() and first_word[:1].islower() and not first_word.endswith(":"):
+        return False  # "... environment width. The" over "fallback is ...": the sentence runs on ("l: ..." is an entry)
+    if width > 160 or width < 50:
+        return True  # lines too long or too short to have been wrapped
     return len(line.text.rstrip()) + 1 + len(first_word) <= width * 0.9

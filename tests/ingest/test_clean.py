@@ -98,6 +98,18 @@ def test_the_same_line_under_two_headings_is_kept_under_both() -> None:
     assert [p.heading for p in passages] == ["Release 2", "Release 1"]
 
 
+@pytest.mark.parametrize("name", ["order.md", "order.txt", "order.rst"])
+def test_a_list_repeating_another_lists_items_in_another_order_is_kept(name: str) -> None:
+    # The same items in another order say something else: list items repeat by design.
+    text = (
+        "With the flag, the first of these is used:\n\n- The file.\n- The shell.\n- The default.\n\n"
+        "Without the flag, the first of these is used:\n\n- The shell.\n- The file.\n- The default.\n"
+    )
+    got = readable(doc(text, name))
+    assert [t.lstrip("- ") for t in got].count("The shell.") == 2, got
+    assert [t.lstrip("- ") for t in got].count("The default.") == 2, got
+
+
 def test_captions_are_kept_once() -> None:
     caption = "The lighthouse at Dunmore in 1910. Photo: Harbour Archive"
     text = f"{caption}\n\nThe keeper lived there for thirty years.\n\n{caption}\n"

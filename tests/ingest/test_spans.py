@@ -201,3 +201,57 @@ def test_a_plain_text_table_reads_its_rows_with_the_column_names_above_them() ->
         "Route: Island hop | Crossing time: 15 min",  # an empty cell: the next value keeps its own column
     ]
     assert text[rows[-1].start : rows[-1].end] == "Island hop                 15 min"  # the span is the line
+
+
+def test_release_notes_lose_no_one_line_entry_and_keep_every_release_as_its_heading() -> None:
+    text = (
+        "KETTLE NEWS\n\n"
+        "* Noteworthy changes in release 3.1 (2024-05-02)\n\n"
+        "** Bug fixes\n\n"
+        "  The whistle no longer sounds twice.\n\n"
+        "* Noteworthy changes in release 3.0 (2023-01-09)\n\n"
+        "* spout redesigned for pouring\n\n"
+        "* lid hinge made of steel\n\n"
+        "* New option --boil-dry\n\n"
+        "  It lets the kettle heat with no water, for descaling.\n\n"
+        "-----------------------------------------------------\n"
+        "Kettle 2.4\n\n"
+        "* handle wrapped in cork\n\n"
+        "version 2.3 - 2019-02-01\n\n"
+        "* first release with a gauge\n"
+    )
+    passages = split_document(Document("NEWS", text, "x"))
+    where = {" ".join(s.readable.split()): p.heading for p in passages for s in p.sentences}
+    assert all(p.text == text[p.span.start : p.span.end] for p in passages)
+    # A one-line entry followed by another is an item of its release, not an empty heading: none is lost.
+    for entry in ("spout redesigned for pouring", "lid hinge made of steel", "handle wrapped in cork"):
+        assert entry in where, entry
+    r30 = "KETTLE NEWS \u203a Noteworthy changes in release 3.0 (2023-01-09)"
+    assert where["spout redesigned for pouring"] == r30
+    # An entry with text under it titles that text, under its release.
+    assert where["It lets the kettle heat with no water, for descaling."] == f"{r30} \u203a New option --boil-dry"
+    # A bare version line under a rule, or alone, is a release beside the others, not under the last entry.
+    assert where["handle wrapped in cork"] == "KETTLE NEWS \u203a Kettle 2.4"
+    assert where["first release with a gauge"] == "KETTLE NEWS \u203a version 2.3 - 2019-02-01"
+    assert where["The whistle no longer sounds twice."].endswith("release 3.1 (2024-05-02) \u203a Bug fixes")
+
+
+def test_a_q_and_a_faq_question_titles_its_answer_and_a_short_answer_is_never_a_heading() -> None:
+    text = (
+        "Kettle FAQ\n==========\n\n"
+        "Q:  Can the kettle boil milk?\n\n"
+        "A:  No. Milk scorches on the element.\n\n\n"
+        "Q:  My kettle clicks off early. How can I\n"
+        "    stop that?\n\n"
+        "A:  descale --deep\n\n\n"
+        "Q:  Is the cord detachable?\n\n"
+        "A:  Yes, it lifts off the base.\n"
+    )
+    passages = split_document(Document("FAQ", text, "x"))
+    readable = [(p.heading.split(" \u203a ")[-1], " ".join(p.readable.split())) for p in passages]
+    assert readable == [
+        ("Can the kettle boil milk?", "No. Milk scorches on the element."),
+        ("My kettle clicks off early. How can I stop that?", "descale --deep"),
+        ("Is the cord detachable?", "Yes, it lifts off the base."),
+    ]
+    assert all(p.text == text[p.span.start : p.span.end] for p in passages)
