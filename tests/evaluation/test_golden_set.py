@@ -38,11 +38,12 @@ def test_answerable_questions_carry_facts_and_evidence_and_unanswerable_ones_non
 
 # The docs set: real documentation nobody here wrote (tests/golden/docs/SOURCES.md).
 DOCS = GOLDEN.parent / "docs"
-# The development set (tests/golden/dev/SOURCES.md): other documents, for checking changes, never reported.
+# The development sets (tests/golden/dev*/SOURCES.md): other documents, for checking changes, never reported.
 DEV = GOLDEN.parent / "dev"
+DEV2 = GOLDEN.parent / "dev2"
 
 
-@pytest.mark.parametrize("folder", [DOCS, DEV], ids=["docs", "dev"])
+@pytest.mark.parametrize("folder", [DOCS, DEV, DEV2], ids=["docs", "dev", "dev2"])
 def test_the_docs_set_is_grounded_in_its_documents_as_ingested(folder: Path) -> None:
     from qa.ingest.load import list_files, open_document
     from qa.ingest.split import split_document
@@ -71,13 +72,17 @@ def test_the_docs_set_size_and_coverage() -> None:
         assert bool(q.history) == (q.type == "follow_up"), q.id
 
 
-def test_the_dev_set_is_kept_apart_from_the_docs_set() -> None:
+@pytest.mark.parametrize(("folder", "others"), [(DEV, [DOCS]), (DEV2, [DOCS, DEV])], ids=["dev", "dev2"])
+def test_the_dev_sets_are_kept_apart_from_the_docs_set_and_each_other(folder: Path, others: list[Path]) -> None:
     import hashlib
 
     def digests(folder: Path) -> set[str]:
         return {hashlib.sha256(p.read_bytes()).hexdigest() for p in (folder / "corpus").rglob("*") if p.is_file()}
 
-    assert digests(DEV) and not digests(DEV) & digests(DOCS)
-    dev, docs = load_golden(DEV / "golden.jsonl"), load_golden(DOCS / "golden.jsonl")
-    assert len(dev) >= 60 and not {q.id for q in dev} & {q.id for q in docs}
-    assert not {normalize(q.question) for q in dev} & {normalize(q.question) for q in docs}
+    dev = load_golden(folder / "golden.jsonl")
+    assert digests(folder) and len(dev) >= 60
+    for other in others:
+        assert not digests(folder) & digests(other)
+        theirs = load_golden(other / "golden.jsonl")
+        assert not {q.id for q in dev} & {q.id for q in theirs}
+        assert not {normalize(q.question) for q in dev} & {normalize(q.question) for q in theirs}
