@@ -134,7 +134,11 @@ class Assistant:
         standalone = self._condense(question, history, chat)
         clock.lap("condense")
         qvec = self.embedder.embed([standalone])[0]
-        hits = self.retriever.search(standalone, self.settings.top_k, qvec, sources)
+        if history:
+            in_context = f"{history[-1]} {question}"
+            hits = self.retriever.search_in_conversation(standalone, in_context, self.settings.top_k, qvec, sources)
+        else:
+            hits = self.retriever.search(standalone, self.settings.top_k, qvec, sources)
         clock.lap("retrieve")
         asked = _Asked(question, tuple(hits), _changed(standalone, question), tuple(sources or ()))
         # Made once per question, when first needed: the answer itself, the gate before a model,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 
 from qa.embed.model import Embedder
@@ -83,6 +84,33 @@ class HybridRetriever:
             Hit(self.view.passages[pid], score, dense_score.get(pid), bm25_score.get(pid), rank)
             for rank, (pid, score) in enumerate(fused[:top_k], start=1)
         ]
+
+    def search_in_conversation(
+        self,
+        query: str,
+        in_context: str,
+        top_k: int,
+        vector: Sequence[float] | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Hit]:
+        """Return the ``top_k`` passages of ``query`` and of ``in_context``, taken in turns.
+
+        ``in_context`` is the user's previous turn followed by this one, as typed.
+
+        A follow-up the rewrite could not make standalone ("How do I work around it?", "Can I
+        get four spaces instead?") finds nothing by its own words; with the user's previous turn
+        before it, it finds what the conversation is about. The question's own first hit stays
+        first, so a question that changes the subject keeps its answer; the other hits alternate.
+        """
+        own = self.search(query, top_k, vector, sources)
+        context = self.search(in_context, top_k, None, sources)
+        merged: dict[str, Hit] = {}
+        for pair in zip(own, context, strict=False):
+            for hit in pair:
+                merged.setdefault(hit.passage.id, hit)
+        for hit in (*own, *context):
+            merged.setdefault(hit.passage.id, hit)
+        return [replace(h, rank=rank) for rank, h in enumerate(list(merged.values())[:top_k], start=1)]
 
     @cached_property
     def _by_source(self) -> dict[str, set[str]]:

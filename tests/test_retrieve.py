@@ -74,3 +74,24 @@ def test_an_unknown_source_is_refused_with_the_names_there_are(tmp_path, embedde
     with pytest.raises(BadQuestionError, match="no indexed document named nope.txt") as exc:
         bot.ask("When does the gym open?", sources=["nope.txt"])
     assert "gym.txt" in (exc.value.hint or "")
+
+
+def test_a_follow_up_is_also_searched_after_the_previous_turn(tmp_path, embedder, stores) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "lamp"
+    corpus.mkdir()
+    (corpus / "wick.txt").write_text("A smoking wick is trimmed level with the tube.\n", encoding="utf-8")
+    (corpus / "oil.txt").write_text("The lamp burns paraffin only, never petrol.\n", encoding="utf-8")
+    (corpus / "glass.txt").write_text("Clean the glass chimney with warm water once a week.\n", encoding="utf-8")
+    (corpus / "cafe.txt").write_text("The cafe serves breakfast until eleven.\n", encoding="utf-8")
+    (corpus / "gym.txt").write_text("The gym opens at six in the morning.\n", encoding="utf-8")
+    (corpus / "pool.txt").write_text("Children swim with an adult in the pool.\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "lamp-index", llm="extractive")
+    bot = Assistant.open(settings=settings, embedder=embedder, stores=stores)
+    question = "So what do I do?"
+    own = bot.retriever.search(question, top_k=2)
+    assert not any("wick" in h.passage.text for h in own)  # its own words do not find it
+    hits = bot.retriever.search_in_conversation(question, f"Why does my wick smoke? {question}", top_k=2)
+    # The question's own first hit stays first; the turn before it brings the passage it is about.
+    assert hits[0].passage.id == own[0].passage.id
+    assert any("wick" in h.passage.text for h in hits)
+    assert [h.rank for h in hits] == [1, 2] and len({h.passage.id for h in hits}) == 2

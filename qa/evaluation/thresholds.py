@@ -56,10 +56,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
 # documents and learned answering; the ones not met yet are xfail (tests/test_quality_gate.py).
 DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9643),
-    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7798),
-    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7701),
+    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7917),
+    Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7727),
     Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
-    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.119),
+    Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.1071),
     # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
     # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8417, evidence recall 0.957.
     Threshold("retrieval.hit@1", ">=", 0.73, measured=0.7738),
@@ -67,8 +67,8 @@ DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.mrr", ">=", 0.82, measured=0.8476),
     Threshold("retrieval.evidence_recall@5", ">=", 0.93, measured=0.957),
     # Raised 2026-12-02 (a lead-in's named list items, FAQ questions as headings): both measure 0.75.
-    Threshold("answer.all_facts", ">=", 0.72, measured=0.7738),
-    Threshold("citations.recall", ">=", 0.72, measured=0.7738),
+    Threshold("answer.all_facts", ">=", 0.72, measured=0.7857),
+    Threshold("citations.recall", ">=", 0.72, measured=0.7857),
 )
 
 GATES: dict[str, tuple[Threshold, ...]] = {"seeds": THRESHOLDS, "docs": DOCS_THRESHOLDS}
