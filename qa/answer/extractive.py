@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -145,7 +146,10 @@ class ExtractiveAnswerer:
             anaphor = anaphor or (
                 not before and _opens_with_reference(neighbour.text) and _names_more(question, best, neighbour)
             )
-            if lead_in or anaphor or p >= pair:
+            # "No. Use 7-Zip or p7zip to handle .7z files.": a one-word reply opening the answer
+            # scores low on its own, and it is what a yes/no question asks.
+            reply = before and bool(_REPLY.fullmatch(neighbour.readable.strip()))
+            if lead_in or anaphor or reply or p >= pair:
                 passage = other.passage if other else _owner(stats, source, neighbour, c.passage)
                 if passage is not None:
                     chosen.append((passage, neighbour))
@@ -189,6 +193,7 @@ def _asks(sentence: Sentence) -> bool:
 
 
 LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"
+_REPLY = re.compile(r"(yes|no|nope|nothing|none|never|correct|sure|not yet|not really|unfortunately not)[.!]*", re.I)
 
 
 def _statement_first(scored: Sequence[Scored], pair_threshold: float) -> Sequence[Scored]:

@@ -259,6 +259,19 @@ def test_a_continuation_naming_what_was_asked_joins_a_best_sentence_that_names_n
     assert [s.text for _, s in chosen] == ["The lamp returns the Lit code at dusk."]
 
 
+def test_a_one_word_reply_before_the_best_sentence_is_quoted_with_it() -> None:
+    text = "Can the lamp burn petrol? No. It burns paraffin only. The tower closes at dusk.\n"
+    q = "Will the lamp take petrol?"
+    answerer, scored, stats = selecting(text, q)
+    chosen = answerer.select(with_probabilities(scored, it=0.9, no=0.01, the=0.02), q, stats)
+    assert sorted(s.text for _, s in chosen) == ["It burns paraffin only.", "No."]
+    # A short sentence that is no reply stays out.
+    text = "Can the lamp burn petrol? Rarely. It burns paraffin only.\n"
+    answerer, scored, stats = selecting(text, q)
+    chosen = answerer.select(with_probabilities(scored, it=0.9, rarely=0.01), q, stats)
+    assert [s.text for _, s in chosen] == ["It burns paraffin only."]
+
+
 def test_rules_match_names_and_numbers_tolerantly() -> None:
     stats = CorpusStats.build(passages())
     assert unknown_names("Did Maren Solberg's crew build it?", stats) == []  # possessive
