@@ -27,7 +27,7 @@ FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (pa
 # A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
 _IDENT = re.compile(r"[a-z][a-z_]*\d\w*")  # a lowercase identifier holding a digit: "robust04", "bzip2"
 _NAME = re.compile(rf"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|{_IDENT.pattern})")
-RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year")
+RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year", "version")
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,13 @@ _YEARISH = re.compile(
 )
 
 
+# "Which release added X?", "What version of GCC do I need?" want a version: a dotted number
+# ("1.11", "3.4.0"), or a number after "version"/"release"/"v" ("version 3", "v2"), in the
+# quoted sentences or their headings (a NEWS entry's release is in its heading).
+_VERSION_QUESTION = re.compile(r"\b(which|what)\s+(?:[\w.+-]+\s+){0,2}?(version|release)s?\b", re.I)
+_VERSIONISH = re.compile(r"\b\d+(?:\.\d+)+\b|\b(?:version|release|v)\s*\d+\b", re.I)
+
+
 # A year ("in 1874", "the 1960s") dates something and counts nothing; "1,500" and "12" count.
 _YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
 
@@ -195,7 +202,11 @@ def refusal(
     if "similarity" in rules and best < MIN_SIMILARITY:
         return Refusal("similarity", f"no sentence is close enough to the question (best similarity {best:.2f})")
     texts = [s.text for s, _ in chosen]
-    dated = texts + [h for h in headings if h]
+    return _typed_refusal(question, texts, texts + [h for h in headings if h], rules)
+
+
+def _typed_refusal(question: str, texts: list[str], dated: list[str], rules: Collection[str]) -> Refusal | None:
+    """Return the refusal of a rule whose question wants a kind of answer ``texts`` (``dated``: with headings) lack."""
     if (
         "amount" in rules
         and _AMOUNT_QUESTION.search(question)
@@ -206,6 +217,8 @@ def refusal(
         return Refusal("count", "the question asks for a number and the closest sentences give none")
     if "year" in rules and qtype(question) == "year" and not any(_YEARISH.search(t) for t in dated):
         return Refusal("year", "the question asks for a year and the closest sentences give none")
+    if "version" in rules and _VERSION_QUESTION.search(question) and not any(_VERSIONISH.search(t) for t in dated):
+        return Refusal("version", "the question asks for a version and the closest sentences give none")
     if "time" in rules:
         for when in time_words(question):
             if not any(_mentions(t, when) for t in dated):

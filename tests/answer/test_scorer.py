@@ -303,6 +303,23 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert count is not None and count.rule == "count"
 
 
+def test_version_rule_wants_a_version_in_the_sentences_or_their_headings() -> None:
+    from qa.types import Sentence
+
+    stats = CorpusStats.build(passages())
+
+    def refused(question: str, text: str, heading: str = "") -> bool:
+        quoted = [(Sentence(text, 0, len(text)), 0.9)]
+        return refusal(question, quoted, stats, rules=("version",), headings=[heading]) is not None
+
+    q = "Which lamp release added the dimmer?"
+    assert refused(q, "Newer lamps have a dimmer.")
+    assert not refused(q, "The dimmer came in 2.4.1.")
+    assert not refused(q, "A dimmer was added.", heading="Release 3 › New features")  # its heading dates it
+    assert not refused("What version of the lamp do I need?", "Lamps from v2 on take the dimmer.")
+    assert not refused("Which lamp adds a dimmer?", "Newer lamps have a dimmer.")  # no version asked
+
+
 def test_amount_rule_takes_fractions_and_a_share_in_words() -> None:
     from qa.types import Sentence
 
