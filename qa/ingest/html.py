@@ -32,12 +32,15 @@ _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "blockquote", "address", "details",
                      "summary", "center", "body", "html", "hgroup", "figure", "fieldset", "dl", "ul", "ol",
                      "menu", "hr"})  # fmt: skip
+_NUMBERING = re.compile(r"^[\d.]+\s*")
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")  # not \s: a no-break space is kept as written
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def _furniture(el: Any) -> bool:
     if el.tag in _DROP or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    if el.tag in ("dl", "ul", "ol") and _in_page_contents(el):
         return True
     if (el.get("role") or "").lower() in _ROLES:
         return True
@@ -46,6 +49,26 @@ def _furniture(el: Any) -> bool:
         return False
     # A "header" that holds the page's heading is the article's head, not the site's.
     return not el.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+
+
+def _in_page_contents(el: Any) -> bool:
+    """Return True for a table of contents: a list whose every entry is a link to a place in the page.
+
+    Each entry repeats a heading (or a FAQ's question) found further down; indexed, it is a
+    second, context-free copy that matches the question better than the answer does.
+    """
+    entries = [c for c in el if c.tag in ("li", "dt", "dd")]
+    if len(entries) < 2:
+        return False
+    for entry in entries:
+        links = entry.xpath(".//a[@href]")
+        if not links or not all("#" in a.get("href") for a in links):
+            return False
+        text = _NUMBERING.sub("", _SPACE.sub(" ", entry.text_content()).strip())  # "1.2. " is the entry's number
+        linked = _SPACE.sub(" ", " ".join(a.text_content() for a in links)).strip()
+        if len(linked) < 0.6 * len(text):
+            return False
+    return True
 
 
 def main_content(root: Any) -> Any:
@@ -115,6 +138,9 @@ class _Walker:
             self.walk(child)
 
     def _table(self, table: Any) -> None:
+        if any(tr.get("class") == "question" for tr in table.iterfind("tr")):
+            self._qandaset(table)
+            return
         for cap in table.iterfind("caption"):
             self.out.add("caption", _SPACE.sub(" ", cap.text_content()).strip())
         header: list[str] = []
@@ -129,6 +155,25 @@ class _Walker:
             if any(cells):
                 # Body rows read with their column names: the extracted text is ours to word.
                 self.out.add("row", " | ".join(cells) if heading_row or not header else labelled(header, cells))
+
+    def _qandaset(self, table: Any) -> None:
+        """Read a DocBook FAQ (``<tr class="question">`` over ``<tr class="answer">``) as questions titling answers.
+
+        As in a plain-text FAQ, the question is the heading of its answer (deeper than the
+        ``qandadiv`` section titles), never a passage quoted as an answer; the answer's
+        paragraphs, lists and code are blocks; the per-section table of contents is left out.
+        The question's number ("5.4.") is its own cell and is dropped.
+        """
+        for tr in table.iterfind("tr"):
+            cells = [c for c in tr if c.tag in ("td", "th")]
+            kind = tr.get("class")
+            if kind == "toc" or not cells:
+                continue
+            if kind == "question":
+                self.out.add_heading(6, cells[-1].text_content())
+                continue
+            self.walk(cells[-1])
+            self.flush()
 
 
 def _owner_table(tr: Any) -> Any:

@@ -185,6 +185,36 @@ def test_a_definition_list_term_titles_its_definition_and_is_never_a_passage(tmp
     assert "A term with no definition" in by_text
 
 
+DOCBOOK_FAQ = """<html><body><h1>Lamp FAQ</h1><div class="qandaset">
+<dl><dt>1. <a href="faq.html#care">Care</a></dt>
+<dd>1.1. <a href="faq.html#gas">Can the lamp burn gas?</a></dd>
+<dd>1.2. <a href="#wick">Why does the wick smoke?</a></dd></dl>
+<table summary="Q and A Div">
+<tr class="qandadiv"><td colspan="2"><h3>1. Care</h3></td></tr>
+<tr class="toc"><td colspan="2">1.1. <a href="faq.html#gas">Can the lamp burn gas?</a></td></tr>
+<tr class="question"><td><b>1.1.</b></td><td><b>Can the lamp burn gas?</b></td></tr>
+<tr class="answer"><td></td><td><p>No. It burns paraffin only.</p><pre>lamp --fuel=paraffin</pre></td></tr>
+<tr class="question"><td><b>1.2.</b></td><td><b>Why does the wick smoke?</b></td></tr>
+<tr class="answer"><td></td><td><p>It is cut unevenly; trim it level with the tube.</p></td></tr>
+</table></div></body></html>"""
+
+
+def test_a_docbook_faq_question_titles_its_answer_and_the_page_contents_are_furniture(tmp_path: Path) -> None:
+    (tmp_path / "faq.html").write_text(DOCBOOK_FAQ, encoding="utf-8")
+    doc = read_document(tmp_path / "faq.html", tmp_path)
+    assert doc is not None
+    passages = split_document(doc)
+    assert all(doc.text[p.span.start : p.span.end] == p.text for p in passages)
+    by_text = {s.readable: p.heading for p in passages for s in p.sentences}
+    assert by_text["It burns paraffin only."] == "Lamp FAQ › 1. Care › Can the lamp burn gas?"
+    assert by_text["lamp --fuel=paraffin"] == "Lamp FAQ › 1. Care › Can the lamp burn gas?"
+    assert by_text["It is cut unevenly; trim it level with the tube."].endswith("› Why does the wick smoke?")
+    # Neither the question nor a contents entry is a passage of its own.
+    assert not [t for t in by_text if "?" in t]
+    # A list of links into the page is its table of contents; a list with text of its own is content.
+    assert "Care" not in doc.text.split("# 1. Care")[0]
+
+
 def one_page_pdf(tmp_path: Path, name: str, lines: list[str]) -> tuple[Document, list[Passage]]:
     """Return the document and passages of a one-page PDF of ``lines``; every passage's span is exact."""
     (tmp_path / name).write_bytes(make_pdf([lines]))
