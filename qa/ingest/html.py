@@ -138,15 +138,14 @@ class _Walker:
             self.walk(child)
 
     def _table(self, table: Any) -> None:
-        if any(tr.get("class") == "question" for tr in table.iterfind("tr")):
-            self._qandaset(table)
+        rows = _own_rows(table)
+        if any(tr.get("class") == "question" for tr in rows):
+            self._qandaset(rows)
             return
         for cap in table.iterfind("caption"):
             self.out.add("caption", _SPACE.sub(" ", cap.text_content()).strip())
         header: list[str] = []
-        for tr in table.iter("tr"):
-            if tr.getparent() is not None and _owner_table(tr) is not table:
-                continue  # a nested table's rows are read as text of its cell
+        for tr in rows:
             cols = [c for c in tr if c.tag in ("td", "th")]
             cells = [_SPACE.sub(" ", c.text_content()).strip() for c in cols]
             heading_row = bool(cols) and (all(c.tag == "th" for c in cols) or tr.getparent().tag == "thead")
@@ -156,7 +155,7 @@ class _Walker:
                 # Body rows read with their column names: the extracted text is ours to word.
                 self.out.add("row", " | ".join(cells) if heading_row or not header else labelled(header, cells))
 
-    def _qandaset(self, table: Any) -> None:
+    def _qandaset(self, rows: list[Any]) -> None:
         """Read a DocBook FAQ (``<tr class="question">`` over ``<tr class="answer">``) as questions titling answers.
 
         As in a plain-text FAQ, the question is the heading of its answer (deeper than the
@@ -164,7 +163,7 @@ class _Walker:
         paragraphs, lists and code are blocks; the per-section table of contents is left out.
         The question's number ("5.4.") is its own cell and is dropped.
         """
-        for tr in table.iterfind("tr"):
+        for tr in rows:
             cells = [c for c in tr if c.tag in ("td", "th")]
             kind = tr.get("class")
             if kind == "toc" or not cells:
@@ -174,6 +173,11 @@ class _Walker:
                 continue
             self.walk(cells[-1])
             self.flush()
+
+
+def _own_rows(table: Any) -> list[Any]:
+    """Return the rows of ``table`` (inside ``<tbody>`` or not), not those of a table nested in a cell."""
+    return [tr for tr in table.iter("tr") if _owner_table(tr) is table]
 
 
 def _owner_table(tr: Any) -> Any:

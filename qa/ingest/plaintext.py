@@ -155,9 +155,6 @@ def parse_plaintext(text: str, rst: bool = False) -> tuple[Section, ...]:
             out.heading(levels.of("question"), title, run[0].end - len(title), run[0].end)
             code_next = False  # the answer under it is prose, whatever came before the question
             continue
-        if _ANSWER.match(run[0].text) and len(run) == 1:
-            _blocks(run, out, width, table)  # "A:  xz -dc foo.tar.xz | tar xf -" is an answer, never a heading
-            continue
         run = _strip_headings(run, out, levels, alone=len(run) == 1, following=following, rst=rst)
         if not run:
             continue
@@ -316,8 +313,8 @@ def _is_heading_line(line: _Line, run: list[_Line], alone: bool, following: list
         nxt = _STARS.match(following[0].text) if following else None
         sibling = nxt is not None and nxt.group(1) == stars.group(1)
         return alone and (not sibling or bool(_VERSION.search(title)))
-    if _ITEM.match(line.text):
-        return False
+    if _ITEM.match(line.text) or _ANSWER.match(line.text):
+        return False  # "A:  xz -dc foo.tar.xz | tar xf -" is a FAQ's answer, never a heading
     if _VERSION.search(title) and (alone or all(ln.indent or _ITEM.match(ln.text) for ln in run[1:])):
         return True
     return alone and following is not None and n_words <= 8
