@@ -40,6 +40,10 @@ _IRREGULAR = frozenset(
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those"})
 _ASKED_OF = re.compile(rf"^(?:what|which)\s+(?!is\b|are\b|was\b|were\b)({_AUX})\s+(I|you|we|they|one)\s+(.+)$", re.I)
 _WHO = re.compile(r"^who\s+(.+)$", re.I)
+_IS_THERE = re.compile(r"^(?:is|are) there (?:a|an|any|some)\s+(.+)$", re.I)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+# "switch those off", "turn it up": a particle after a demonstrative is no noun it qualifies.
+_PARTICLES = frozenset({"off", "up", "out", "down", "away", "back", "on", "in", "again", "instead", "too", "also"})
 _WHAT_IS = re.compile(rf"^(?:what|who)\s+{_AUX}\s+(.+)$", re.I)
 _PREPOSITIONS = (
     "on", "in", "for", "with", "at", "by", "to", "from", "of", "about", "into", "onto", "under", "over",
@@ -85,7 +89,7 @@ def condense_by_rule(question: str, history: Sequence[str]) -> str:
     """
     if not history or not looks_like_follow_up(question):
         return question
-    previous = history[-1].strip()
+    previous = _asking_sentence(history[-1])
     body = _FOLLOW_UP_START.sub("", question).strip() or question.strip()
     mark = "?" if body.endswith("?") or question.rstrip().endswith("?") else ""
     body = body.rstrip("?.! ").strip()
@@ -100,6 +104,17 @@ def condense_by_rule(question: str, history: Sequence[str]) -> str:
         rewritten = _substitute(body, previous)
     rewritten = rewritten.strip()
     return rewritten[0].upper() + rewritten[1:].rstrip("?.! ") + (mark or "?")
+
+
+def _asking_sentence(turn: str) -> str:
+    """Return the sentence of the previous turn that a follow-up refers back to.
+
+    "My program crashes at exit with errors about __libc_freeres. Why?" asks its question in
+    two sentences: "How do I work around it?" points at the one with the content, not at
+    "Why?". That is the last sentence with two content words or more (the whole turn if none).
+    """
+    sentences = [t.strip() for t in _SENTENCE_BREAK.split(turn.strip()) if t.strip()]
+    return next((t for t in reversed(sentences) if len(content_words(t)) >= 2), turn.strip())
 
 
 def _which_one(body: str, previous: str) -> str | None:
@@ -146,6 +161,10 @@ def _referent(previous: str) -> str:
                 return f"the {head} that {' '.join(rest)}"  # "is putting pressure on ..."
             return f"the {head} {' '.join(rest[1:])}"
         return f"the {head} that {' '.join(rest)}"
+    m = _IS_THERE.match(q)
+    if m:
+        # "Is there a variable that stops X?": a later "it" is the thing asked about.
+        return f"the {m.group(1)}"
     m = _ASKED_OF.match(q)
     if m:
         # "What should I call instead of X?": the thing asked for is the object, so a later "it"
@@ -187,7 +206,7 @@ def _resolve_reference(body: str, previous: str) -> str | None:
     elif demonstrative:
         # "that platform" -> the platform the previous question described; "that in" is no
         # noun phrase, only the pronoun is replaced.
-        replacement = f"{ref} {noun}" if noun.lower() in _PREPOSITIONS else ref
+        replacement = f"{ref} {noun}" if noun.lower() in _PREPOSITIONS or noun.lower() in _PARTICLES else ref
     elif (
         pronoun
         and pronoun.lower() in {"this", "that"}

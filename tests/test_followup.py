@@ -38,6 +38,15 @@ from qa.followup import condense_by_rule, looks_like_follow_up
         ("Which new plugins did release 3.1 ship with?", "And which ones were dropped in 3.2?",
          "Which new plugins were dropped in 3.2?"),
         ("Which ferry leaves the harbour at dawn?", "Which one returns at dusk?", "Which ferry returns at dusk?"),
+        # "is there a X that ...?" asks about the X
+        ("Is there a setting that stops the daemon from forking?", "Since when has it existed?",
+         "Since when has the setting that stops the daemon from forking existed?"),
+        # a particle after a demonstrative stays where it was
+        ("Which compiler flag enables the sanitizers?", "How do I turn that off?",
+         "How do I turn the compiler flag that enables the sanitizers off?"),
+        # a turn that asks in two sentences: the pronoun points at the one with the content
+        ("My backup job hangs when the network share is offline. Why?", "How do I avoid it?",
+         "How do I avoid network share offline?"),
         # a complete question after a connective keeps its own words
         ("How many seats does the hall have?", "And what does a ticket cost?", "What does a ticket cost?"),
     ],
