@@ -13,7 +13,7 @@ from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.features import names
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.errors import ConfigError
-from qa.text import display, normalize, stems, tokens
+from qa.text import content_words, display, normalize, stems, tokens
 from qa.types import ABSTAIN_TEXT, Citation, Hit, Passage, Sentence
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ class ExtractiveAnswerer:
                          confidence=confidence, refused_by="scorer")  # fmt: skip
         if refused is not None:
             return Draft(ABSTAIN_TEXT, (), True, refused.message, confidence=confidence, refused_by=refused.rule)
+        chosen += self._part_answers(question, hits, stats, chosen)
         # Document order reads naturally and keeps a multi-sentence answer coherent.
         chosen.sort(key=lambda ps: (ps[0].span.source, ps[1].start))
         chosen = _join_runs(chosen)
@@ -102,6 +103,36 @@ class ExtractiveAnswerer:
         # The answer reads the plain form (link text, no markup); the citation keeps the exact quote.
         text = " ".join(_with_headings(chosen, citations, stats))
         return Draft(text, citations, False, confidence=confidence)
+
+    def _part_answers(
+        self, question: str, hits: Sequence[Hit], stats: CorpusStats, chosen: Sequence[tuple[Passage, Sentence]]
+    ) -> list[tuple[Passage, Sentence]]:
+        """Return the best sentence for each part of a two-part question that the answer lacks.
+
+        "What is the default smoothing, and what screen height does it assume?" asks two
+        things; the sentences that answer the whole question best often answer one of them.
+        Each part is scored on its own over the same passages, and its best sentence joins the
+        answer when it reaches the answering threshold. Whether to answer at all is still
+        decided on the whole question, so a near miss is not answered through one of its parts.
+        """
+        parts = question_parts(question)
+        if not parts:
+            return []
+        have = {(p.id, s.start) for p, s in chosen}
+        seen = [normalize(s.text) for _, s in chosen]
+        vectors = self.embedder.embed(parts)
+        out: list[tuple[Passage, Sentence]] = []
+        for part, vector in zip(parts, vectors, strict=True):
+            best = next((s for s in self.score(part, vector, hits, stats) if not _announces(s.sentence)), None)
+            if best is None or best.probability < self.threshold or (best.passage.id, best.sentence.start) in have:
+                continue
+            key = normalize(best.sentence.text)
+            if any(_near_duplicate(key, k) for k in seen):
+                continue
+            have.add((best.passage.id, best.sentence.start))
+            seen.append(key)
+            out.append((best.passage, best.sentence))
+        return out
 
     def select(
         self, scored: Sequence[Scored], question: str = "", stats: CorpusStats | None = None
@@ -190,6 +221,25 @@ def _announces(sentence: Sentence) -> bool:
 def _asks(sentence: Sentence) -> bool:
     """Return True for a question in the documents (a FAQ's "Can zlib handle .zip archives?")."""
     return sentence.readable.rstrip().endswith("?")
+
+
+# "..., and what/which/how ...": the joint that starts a question's second part. "and if not where
+# ..." is a part too; "X and Y" between two nouns is not (no question word follows).
+_PART_JOINT = re.compile(
+    r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:if not,?\s+)?(?:what|which|how|where|when|who|whom|why|is|are|was|were"
+    r"|does|do|did|can|could|should|will|would)\b)|\?\s+",
+    re.I,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """Return the parts of a question that asks two things or more, or [] for a one-part question.
+
+    A part must hold a content word ("and why?" alone is no question to score).
+    """
+    pieces = [p.strip(" ,?") for p in _PART_JOINT.split(question.strip())]
+    parts = [p for p in pieces if content_words(p)]
+    return parts if len(parts) > 1 else []
 
 
 LEAD_IN_ITEMS = 6  # list items quoted after a lead-in ending in ":"

@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import holds_count, refusal, unknown_names
-from qa.answer.extractive import ExtractiveAnswerer
+from qa.answer.extractive import ExtractiveAnswerer, question_parts
 from qa.answer.features import FEATURES, Question, candidates, featurise, names, qtype, type_match, within_one_edit
 from qa.answer.scorer import DEFAULT_SCORER, Scored, load_scorer, model_from_dict
 from qa.config import Settings
@@ -270,6 +270,34 @@ def test_a_one_word_reply_before_the_best_sentence_is_quoted_with_it() -> None:
     answerer, scored, stats = selecting(text, q)
     chosen = answerer.select(with_probabilities(scored, it=0.9, rarely=0.01), q, stats)
     assert [s.text for _, s in chosen] == ["It burns paraffin only."]
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Who built the lighthouse, and when does the tower close?", ["Who built the lighthouse", "when does the tower close"]),
+        ("Is the tower open in winter? If not, when can I climb it?", ["Is the tower open in winter", "If not, when can I climb it"]),
+        ("Is the keeper's logbook kept, and if not where did it go?", ["Is the keeper's logbook kept", "if not where did it go"]),
+        # one question: "and" between nouns, or a second part with nothing to look for
+        ("Who built the lighthouse and the tower?", []),
+        ("Is the tower open, and why?", []),
+    ],
+)  # fmt: skip
+def test_question_parts(question: str, parts: list[str]) -> None:
+    assert question_parts(question) == parts
+
+
+def test_each_part_of_a_two_part_question_adds_its_best_sentence() -> None:
+    hs = hits()
+    stats = CorpusStats.build([h.passage for h in hs])
+    emb = HashingEmbedder()
+    q = "Who built the lighthouse, and when does the tower close?"
+    built = next((h.passage, s) for h in hs for s in h.passage.sentences if "1874" in s.text)
+    added = ExtractiveAnswerer(emb, threshold=0.0, rules=())._part_answers(q, hs, stats, [built])
+    # the part already answered adds nothing; the other part brings the sentence that answers it
+    assert [s.text for _, s in added] == ["The tower closes at dusk."]
+    # a part is added only when its sentence reaches the answering threshold
+    assert ExtractiveAnswerer(emb, threshold=1.01, rules=())._part_answers(q, hs, stats, [built]) == []
 
 
 def test_rules_match_names_and_numbers_tolerantly() -> None:
