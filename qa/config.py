@@ -39,7 +39,7 @@ class Settings:
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
     abstain_rules: str = (
-        "unknown_name,foreign_words,amount,count,time,year,version"  # hand-written rules kept beside the scorer
+        "unknown_name,foreign_words,amount,count,time,year,version,option"  # hand-written rules kept beside the scorer
     )
     candidates: int = 50  # passages each retriever contributes before fusion (chosen with DENSE_WEIGHT)
     max_question_chars: int = 2000

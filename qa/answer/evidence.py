@@ -27,7 +27,7 @@ FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (pa
 # A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
 _IDENT = re.compile(r"[a-z][a-z_]*\d\w*")  # a lowercase identifier holding a digit: "robust04", "bzip2"
 _NAME = re.compile(rf"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|{_IDENT.pattern})")
-RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year", "version")
+RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year", "version", "option")
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,19 @@ _VERSION_QUESTION = re.compile(r"\b(which|what)\s+(?:[\w.+-]+\s+){0,2}?(version|
 _VERSIONISH = re.compile(r"\b\d+(?:\.\d+)+\b|\b(?:version|release|v)\s*\d+\b", re.I)
 
 
+# "Which option makes tar keep old files?", "What configure flag gives a smaller library?" want an
+# option: "-k", "--keep-old-files", "/Q", or what a program's API calls an option or a flag (a
+# constant "OPT_UTC_Z", a setting "mmap=True"), in the quoted sentences or their headings (a
+# manual's option list titles each entry with the option). "What does the --keep option do?" asks
+# about an option it names and wants none.
+_OPTION_QUESTION = re.compile(
+    r"\b(which|what)\s+(?!(?:is|are|was|were|does|do|did|can|should|will|would)\b)(?:[\w.+/-]+\s+){0,3}?"
+    r"(option|flag|switch)s?\b",
+    re.I,
+)
+_OPTIONISH = re.compile(r"(?<![\w-])(?:--?|/)[A-Za-z0-9][\w-]*|\b[A-Za-z]\w*_\w+\b|\b\w+=\S")
+
+
 # A year ("in 1874", "the 1960s") dates something and counts nothing; "1,500" and "12" count.
 _YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
 
@@ -219,6 +232,8 @@ def _typed_refusal(question: str, texts: list[str], dated: list[str], rules: Col
         return Refusal("year", "the question asks for a year and the closest sentences give none")
     if "version" in rules and _VERSION_QUESTION.search(question) and not any(_VERSIONISH.search(t) for t in dated):
         return Refusal("version", "the question asks for a version and the closest sentences give none")
+    if "option" in rules and _OPTION_QUESTION.search(question) and not any(_OPTIONISH.search(t) for t in dated):
+        return Refusal("option", "the question asks for an option and the closest sentences give none")
     if "time" in rules:
         for when in time_words(question):
             if not any(_mentions(t, when) for t in dated):

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # refusals, right and wrong, are counted on SQuAD and its removal measured on the seeds and docs sets
 # (README "Who refused"); the year rule and the count rule's years were checked on held-out pool
 # articles first.
-DEFAULT_RULES: tuple[str, ...] = ("unknown_name", "foreign_words", "amount", "count", "time", "year", "version")
+DEFAULT_RULES: tuple[str, ...] = (
+    "unknown_name", "foreign_words", "amount", "count", "time", "year", "version", "option",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -348,6 +348,25 @@ def test_version_rule_wants_a_version_in_the_sentences_or_their_headings() -> No
     assert not refused("Which lamp adds a dimmer?", "Newer lamps have a dimmer.")  # no version asked
 
 
+def test_option_rule_wants_an_option_in_the_sentences_or_their_headings() -> None:
+    from qa.types import Sentence
+
+    stats = CorpusStats.build(passages())
+
+    def refused(question: str, text: str, heading: str = "") -> bool:
+        quoted = [(Sentence(text, 0, len(text)), 0.9)]
+        return refusal(question, quoted, stats, rules=("option",), headings=[heading]) is not None
+
+    q = "Which lamp option dims the beam at night?"
+    assert refused(q, "The beam can be dimmed at night by the keeper.")
+    assert not refused(q, "Run lamp --dim to dim the beam.")
+    assert not refused(q, "Dims the beam.", heading="Options \u203a -d, --dim")  # an option list's entry
+    assert not refused("What flag keeps the beam on?", "Set KEEP_BEAM_ON in the config.")  # an API's flag
+    assert not refused("Which configure switch enables it?", "Pass with_dimmer=yes to configure.")
+    assert not refused("What does the dim option do?", "It dims the beam.")  # asks about a named option
+    assert not refused("Which lamp dims the beam?", "The old lamp dims the beam.")  # no option asked
+
+
 def test_amount_rule_takes_fractions_and_a_share_in_words() -> None:
     from qa.types import Sentence
 
