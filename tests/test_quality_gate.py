@@ -32,9 +32,6 @@ KNOWN_GAPS = {
     "runners-up from other sections",
     ("docs", "abstention.false_refusal"): "measured 0.107 (9 of 84); floor 0.10: answerable questions scored "
     "0.03-0.16 by answer-scorer-v3, under its threshold (0.168) chosen on SQuAD articles",
-    ("docs", "abstention.correct_refusal"): "measured 0.647 (11 of 17); floor 0.70: d26 (a gzip option no "
-    "document names) scores 0.19, just over the threshold 0.168, since index format 10 re-parented gzip's old "
-    "releases; 0.706 before",
 }
 
 

@@ -36,7 +36,7 @@ class Threshold:
 THRESHOLDS: tuple[Threshold, ...] = (
     # The floors.
     Threshold("retrieval.hit@3", ">=", 0.95, floor=0.95, measured=0.9583),
-    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.8542),
+    Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.875),  # two-part questions
     Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.9216),
     Threshold("abstention.correct_refusal", ">=", 0.75, floor=0.75, measured=0.8421),
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.125),  # below the floor: xfail
@@ -58,7 +58,7 @@ DOCS_THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("retrieval.hit@5", ">=", 0.95, floor=0.95, measured=0.9643),
     Threshold("answer.key_fact_recall", ">=", 0.85, floor=0.85, measured=0.7917),
     Threshold("citations.precision", ">=", 0.90, floor=0.90, measured=0.7727),
-    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.6471),
+    Threshold("abstention.correct_refusal", ">=", 0.70, floor=0.70, measured=0.7059),  # 12 of 17 (2026-12-02)
     Threshold("abstention.false_refusal", "<=", 0.10, floor=0.10, measured=0.1071),
     # Raised 2026-12-01 (retrieval fuses scores instead of ranks; PDF table cells over several
     # lines): hit@1 0.7619, hit@3 0.9524, MRR 0.8417, evidence recall 0.957.
