@@ -38,9 +38,7 @@ class Settings:
     answer_threshold: float | None = None
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
-    abstain_rules: str = (
-        "unknown_name,foreign_words,amount,count,time,year,version,option"  # hand-written rules kept beside the scorer
-    )
+    abstain_rules: str = "unknown_name,foreign_words,amount,count,time,year,version,option,value"  # hand-written rules kept beside the scorer
     candidates: int = 50  # passages each retriever contributes before fusion (chosen with DENSE_WEIGHT)
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning

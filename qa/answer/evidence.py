@@ -27,7 +27,7 @@ FOREIGN_SIMILARITY = 0.5  # ... and the best sentence is no closer than this (pa
 # A number is the whole token, as the index has it: "10th" is "10th", not "10" ("7n2" stays one word too).
 _IDENT = re.compile(r"[a-z][a-z_]*\d\w*")  # a lowercase identifier holding a digit: "robust04", "bzip2"
 _NAME = re.compile(rf"(?<![\w'])([A-Z][\w&'.-]*[\w]|[A-Z]|\d[\w.,%]*[\w%]|\d|{_IDENT.pattern})")
-RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year", "version", "option")
+RULES = ("unknown_name", "foreign_words", "similarity", "amount", "count", "time", "year", "version", "option", "value")
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,18 @@ _OPTION_QUESTION = re.compile(
 _OPTIONISH = re.compile(r"(?<![\w-])(?:--?|/)[A-Za-z0-9][\w-]*|\b[A-Za-z]\w*_\w+\b|\b\w+=\S")
 
 
+# "What is the default interval?", "What's tqdm's maximum ...?" want a value: a number, a quoted or
+# code value ("[%f/%t] ", `None`, %U), or a word that is one (none, true, unlimited, empty).
+# A sentence that only says there is a default ("... indicates the default interval") gives none.
+_VALUE_QUESTION = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+)?(?:[\w.-]+'s\s+)?(default|maximum|minimum|max|min)\b", re.I
+)
+_VALUEISH = re.compile(
+    r"\d|[\"`\u201c\u201d]|(?<!\w)'\S|%\w|\b(none|null|true|false|yes|no|on|off|empty|unlimited|infinite|nothing|zero)\b",
+    re.I,
+)
+
+
 # A year ("in 1874", "the 1960s") dates something and counts nothing; "1,500" and "12" count.
 _YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
 
@@ -234,6 +246,8 @@ def _typed_refusal(question: str, texts: list[str], dated: list[str], rules: Col
         return Refusal("version", "the question asks for a version and the closest sentences give none")
     if "option" in rules and _OPTION_QUESTION.search(question) and not any(_OPTIONISH.search(t) for t in dated):
         return Refusal("option", "the question asks for an option and the closest sentences give none")
+    if "value" in rules and _VALUE_QUESTION.search(question) and not any(_VALUEISH.search(t) for t in texts):
+        return Refusal("value", "the question asks for a value and the closest sentences give none")
     if "time" in rules:
         for when in time_words(question):
             if not any(_mentions(t, when) for t in dated):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # (README "Who refused"); the year rule and the count rule's years were checked on held-out pool
 # articles first.
 DEFAULT_RULES: tuple[str, ...] = (
-    "unknown_name", "foreign_words", "amount", "count", "time", "year", "version", "option",
+    "unknown_name", "foreign_words", "amount", "count", "time", "year", "version", "option", "value",
 )  # fmt: skip
 
 

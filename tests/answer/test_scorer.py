@@ -367,6 +367,24 @@ def test_option_rule_wants_an_option_in_the_sentences_or_their_headings() -> Non
     assert not refused("Which lamp dims the beam?", "The old lamp dims the beam.")  # no option asked
 
 
+def test_value_rule_wants_a_value_for_a_default_or_a_limit() -> None:
+    from qa.types import Sentence
+
+    stats = CorpusStats.build(passages())
+
+    def refused(question: str, text: str) -> bool:
+        quoted = [(Sentence(text, 0, len(text)), 0.9)]
+        return refusal(question, quoted, stats, rules=("value",)) is not None
+
+    q = "What is the default interval between lamp checks?"
+    assert refused(q, "The keeper sets the default interval between lamp checks.")  # says there is one
+    assert not refused(q, "Lamps are checked every 30 minutes by default.")
+    assert not refused("What's the lamp's default mode string?", 'The default is "steady".')
+    assert not refused("What is the default log format?", "It prints %t and %m on each line.")
+    assert not refused("What is the maximum beam count?", "The maximum is unlimited.")
+    assert not refused("How is the default interval chosen?", "The keeper chooses it.")  # no value asked
+
+
 def test_amount_rule_takes_fractions_and_a_share_in_words() -> None:
     from qa.types import Sentence
 
