@@ -25,7 +25,7 @@ from typing import Any
 
 from qa.errors import IndexCorruptError, IndexFormatError, IndexLockedError, IndexMissingError
 
-MANIFEST_FORMAT = 11  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json);
+MANIFEST_FORMAT = 12  # 2: heading paths, plain forms, block keys; 3: BM25 is bm25s over qa.text stems (ids.json);
 # 4: a definition-list term titles its definition's passages (heading path), not a passage of its own;
 # 5: a PDF heading may hold a dot inside a word ("2.9. The mime.cache files"): passages of such PDFs change
 # 6: a PDF table cell wrapped over several lines stays in its row; 7: an indented capitalised PDF line opens a paragraph
@@ -33,6 +33,7 @@ MANIFEST_FORMAT = 11  # 2: heading paths, plain forms, block keys; 3: BM25 is bm
 # 9: a sentence announcing "the following" thing stays in one passage with it, as a lead-in ending in ":" does
 # 10: plain text: a guessed heading with nothing under it is text; release lines sit at the releases' level; Q:/A: FAQs
 # 11: HTML: a DocBook FAQ's questions title their answers; an in-page table of contents is furniture
+# 12: plain text: a starred NEWS entry title of up to 20 words titles its paragraphs
 KEEP_GENERATIONS = 2  # the current one and the one before, which open readers may still use
 
 

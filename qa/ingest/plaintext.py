@@ -298,14 +298,19 @@ def _is_question_heading(line: _Line, following: list[_Line] | None) -> bool:
     return all(ln.indent > line.indent + (2 if numbered else 0) for ln in following)
 
 
+MAX_ENTRY_WORDS = 20  # a starred title's words, its star included
+
+
 def _is_heading_line(line: _Line, run: list[_Line], alone: bool, following: list[_Line] | None) -> bool:
     title = line.text.strip()
     n_words = len(_WORDS.findall(title))
-    if line.indent or n_words > 12 or _TERMINAL.search(title) or not any(c.isalpha() for c in title):
-        return False
-    if is_furniture(title):
-        return False
     stars = _STARS.match(line.text)
+    # A NEWS entry's title can be a long clause ("* The -K option interacts properly with member
+    # names given in the command line"); it still stands alone over its paragraphs.
+    if line.indent or n_words > (MAX_ENTRY_WORDS if stars else 12) or _TERMINAL.search(title):
+        return False
+    if not any(c.isalpha() for c in title) or is_furniture(title):
+        return False
     if stars:
         # "* Noteworthy changes in release 2.1" stands alone; "* fixed ..." with a hanging indent
         # is an item, and so is a line followed by a sibling ("* Fix extraction over pipe" over

@@ -214,6 +214,8 @@ def test_release_notes_lose_no_one_line_entry_and_keep_every_release_as_its_head
         "* lid hinge made of steel\n\n"
         "* New option --boil-dry\n\n"
         "  It lets the kettle heat with no water, for descaling.\n\n"
+        "* The timer option now counts down properly when the lid is opened and closed again\n\n"
+        "  Opening the lid used to reset it.\n\n"
         "-----------------------------------------------------\n"
         "Kettle 2.4\n\n"
         "* handle wrapped in cork\n\n"
@@ -230,6 +232,9 @@ def test_release_notes_lose_no_one_line_entry_and_keep_every_release_as_its_head
     assert where["spout redesigned for pouring"] == r30
     # An entry with text under it titles that text, under its release.
     assert where["It lets the kettle heat with no water, for descaling."] == f"{r30} \u203a New option --boil-dry"
+    # ... however long its title (a clause of 16 words), not under the entry before it.
+    timer = "The timer option now counts down properly when the lid is opened and closed again"
+    assert where["Opening the lid used to reset it."] == f"{r30} \u203a {timer}"
     # A bare version line under a rule, or alone, is a release beside the others, not under the last entry.
     assert where["handle wrapped in cork"] == "KETTLE NEWS \u203a Kettle 2.4"
     assert where["first release with a gauge"] == "KETTLE NEWS \u203a version 2.3 - 2019-02-01"
