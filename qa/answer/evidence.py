@@ -164,6 +164,15 @@ _VALUEISH = re.compile(
     re.I,
 )
 
+# The rules of one shape: (rule, the question wanting a kind of answer, what gives it, whether the
+# quoted sentences' headings count, the kind's name). A release in a NEWS entry's heading, or an
+# option titling its entry in a manual's list, answers; a section number is no value.
+_WANTED: tuple[tuple[str, re.Pattern[str], re.Pattern[str], bool, str], ...] = (
+    ("version", _VERSION_QUESTION, _VERSIONISH, True, "a version"),
+    ("option", _OPTION_QUESTION, _OPTIONISH, True, "an option"),
+    ("value", _VALUE_QUESTION, _VALUEISH, False, "a value"),
+)
+
 
 # A year ("in 1874", "the 1960s") dates something and counts nothing; "1,500" and "12" count.
 _YEAR_NUMBER = re.compile(r"(?<![\w.,])(1[0-9]{3}|20[0-9]{2})s?(?![\w.,]\d)")
@@ -242,12 +251,13 @@ def _typed_refusal(question: str, texts: list[str], dated: list[str], rules: Col
         return Refusal("count", "the question asks for a number and the closest sentences give none")
     if "year" in rules and qtype(question) == "year" and not any(_YEARISH.search(t) for t in dated):
         return Refusal("year", "the question asks for a year and the closest sentences give none")
-    if "version" in rules and _VERSION_QUESTION.search(question) and not any(_VERSIONISH.search(t) for t in dated):
-        return Refusal("version", "the question asks for a version and the closest sentences give none")
-    if "option" in rules and _OPTION_QUESTION.search(question) and not any(_OPTIONISH.search(t) for t in dated):
-        return Refusal("option", "the question asks for an option and the closest sentences give none")
-    if "value" in rules and _VALUE_QUESTION.search(question) and not any(_VALUEISH.search(t) for t in texts):
-        return Refusal("value", "the question asks for a value and the closest sentences give none")
+    for rule, asks, gives, with_headings, kind in _WANTED:
+        if (
+            rule in rules
+            and asks.search(question)
+            and not any(gives.search(t) for t in (dated if with_headings else texts))
+        ):
+            return Refusal(rule, f"the question asks for {kind} and the closest sentences give none")
     if "time" in rules:
         for when in time_words(question):
             if not any(_mentions(t, when) for t in dated):

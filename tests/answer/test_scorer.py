@@ -331,14 +331,17 @@ def test_count_rule_is_not_satisfied_by_a_label() -> None:
     assert count is not None and count.rule == "count"
 
 
-def test_version_rule_wants_a_version_in_the_sentences_or_their_headings() -> None:
+def refused_by(rule: str, question: str, text: str, heading: str = "") -> bool:
+    """Return True when ``rule`` alone refuses ``text`` (under ``heading``) as the answer to ``question``."""
     from qa.types import Sentence
 
-    stats = CorpusStats.build(passages())
+    quoted = [(Sentence(text, 0, len(text)), 0.9)]
+    return refusal(question, quoted, CorpusStats.build(passages()), rules=(rule,), headings=[heading]) is not None
 
+
+def test_version_rule_wants_a_version_in_the_sentences_or_their_headings() -> None:
     def refused(question: str, text: str, heading: str = "") -> bool:
-        quoted = [(Sentence(text, 0, len(text)), 0.9)]
-        return refusal(question, quoted, stats, rules=("version",), headings=[heading]) is not None
+        return refused_by("version", question, text, heading)
 
     q = "Which lamp release added the dimmer?"
     assert refused(q, "Newer lamps have a dimmer.")
@@ -349,13 +352,8 @@ def test_version_rule_wants_a_version_in_the_sentences_or_their_headings() -> No
 
 
 def test_option_rule_wants_an_option_in_the_sentences_or_their_headings() -> None:
-    from qa.types import Sentence
-
-    stats = CorpusStats.build(passages())
-
     def refused(question: str, text: str, heading: str = "") -> bool:
-        quoted = [(Sentence(text, 0, len(text)), 0.9)]
-        return refusal(question, quoted, stats, rules=("option",), headings=[heading]) is not None
+        return refused_by("option", question, text, heading)
 
     q = "Which lamp option dims the beam at night?"
     assert refused(q, "The beam can be dimmed at night by the keeper.")
@@ -368,13 +366,8 @@ def test_option_rule_wants_an_option_in_the_sentences_or_their_headings() -> Non
 
 
 def test_value_rule_wants_a_value_for_a_default_or_a_limit() -> None:
-    from qa.types import Sentence
-
-    stats = CorpusStats.build(passages())
-
     def refused(question: str, text: str) -> bool:
-        quoted = [(Sentence(text, 0, len(text)), 0.9)]
-        return refusal(question, quoted, stats, rules=("value",)) is not None
+        return refused_by("value", question, text, heading="Defaults 4.2")  # a heading's number is no value
 
     q = "What is the default interval between lamp checks?"
     assert refused(q, "The keeper sets the default interval between lamp checks.")  # says there is one
