@@ -15,6 +15,19 @@ DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"  # resolved to the weights bundled by g
 # these: the backends that generate, and the choices (auto picks among them, extractive uses none).
 LLM_BACKENDS = ("ollama", "openai", "llamacpp")
 LLM_CHOICES = ("auto", *LLM_BACKENDS, "extractive")
+# The hand-written abstention rules kept beside the scorer (qa.answer.evidence has them all; why
+# these: qa.answer.extractive). One list, so the setting's default and the answerer's agree.
+DEFAULT_ABSTAIN_RULES = (
+    "unknown_name",
+    "foreign_words",
+    "amount",
+    "count",
+    "time",
+    "year",
+    "version",
+    "option",
+    "value",
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,7 @@ class Settings:
     answer_threshold: float | None = None
     # Ask the LLM only when the extractive scorer finds an answering sentence (its refusal stands otherwise).
     llm_gate: bool = True
-    abstain_rules: str = "unknown_name,foreign_words,amount,count,time,year,version,option,value"  # hand-written rules kept beside the scorer
+    abstain_rules: str = ",".join(DEFAULT_ABSTAIN_RULES)
     candidates: int = 50  # passages each retriever contributes before fusion (chosen with DENSE_WEIGHT)
     max_question_chars: int = 2000
     max_file_mb: float = 20.0  # larger corpus files are skipped with a warning

@@ -42,8 +42,9 @@ _ASKED_OF = re.compile(rf"^(?:what|which)\s+(?!is\b|are\b|was\b|were\b)({_AUX})\
 _WHO = re.compile(r"^who\s+(.+)$", re.I)
 _IS_THERE = re.compile(r"^(?:is|are) there (?:a|an|any|some)\s+(.+)$", re.I)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-# "switch those off", "turn it up": a particle after a demonstrative is no noun it qualifies.
-_PARTICLES = frozenset({"off", "up", "out", "down", "away", "back", "on", "in", "again", "instead", "too", "also"})
+# "switch those off", "turn it up": a particle after a demonstrative is no noun it qualifies
+# (like a preposition, "that in"; those that are both are in _PREPOSITIONS).
+_PARTICLES = frozenset({"off", "up", "out", "down", "away", "back", "again", "instead", "too", "also"})
 _WHAT_IS = re.compile(rf"^(?:what|who)\s+{_AUX}\s+(.+)$", re.I)
 _PREPOSITIONS = (
     "on", "in", "for", "with", "at", "by", "to", "from", "of", "about", "into", "onto", "under", "over",

@@ -41,3 +41,13 @@ def test_boolean_settings_read_the_usual_spellings_and_refuse_others() -> None:
 def test_the_answer_threshold_is_the_models_unless_set() -> None:
     assert Settings.from_env({}).answer_threshold is None
     assert Settings.from_env({"QA_ANSWER_THRESHOLD": "0.1"}).answer_threshold == 0.1
+
+
+def test_the_default_abstention_rules_are_known_rules_and_the_answerers_default() -> None:
+    from qa.answer.evidence import RULES
+    from qa.answer.extractive import DEFAULT_RULES
+
+    rules = Settings().abstain_rules.split(",")
+    assert rules == list(DEFAULT_RULES)
+    assert set(rules) <= set(RULES)
+    assert Settings.from_env({"QA_ABSTAIN_RULES": "year,version"}).abstain_rules == "year,version"

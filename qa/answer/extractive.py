@@ -12,6 +12,7 @@ from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.features import names
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
+from qa.config import DEFAULT_ABSTAIN_RULES
 from qa.errors import ConfigError
 from qa.text import content_words, display, normalize, stems, tokens
 from qa.types import ABSTAIN_TEXT, Citation, Hit, Passage, Sentence
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 # refusals, right and wrong, are counted on SQuAD and its removal measured on the seeds and docs sets
 # (README "Who refused"); the year rule and the count rule's years were checked on held-out pool
 # articles first.
-DEFAULT_RULES: tuple[str, ...] = (
-    "unknown_name", "foreign_words", "amount", "count", "time", "year", "version", "option", "value",
-)  # fmt: skip
+DEFAULT_RULES: tuple[str, ...] = DEFAULT_ABSTAIN_RULES
 
 
 @dataclass(frozen=True)
