@@ -87,7 +87,11 @@ def parse_question(record: Any, where: str) -> GoldenQuestion:
     if qtype not in TYPES:
         raise GoldenFileError(f"{where}: unknown type {qtype!r} (expected one of {', '.join(TYPES)})")
     key_facts = _groups(record.get("key_facts", []), where)
-    evidence = _strings(record.get("evidence", []), "evidence", where)
+    raw_evidence = record.get("evidence", [])
+    # DESIGN.md: evidence "may be missing or empty for an unanswerable question"; "" and [] are its empty forms.
+    if not answerable and raw_evidence in ("", [], None):
+        raw_evidence = []
+    evidence = _strings(raw_evidence, "evidence", where)
     if answerable and not (key_facts or evidence):
         raise GoldenFileError(f"{where}: an answerable question needs key_facts or evidence to be scored")
     return GoldenQuestion(

@@ -40,6 +40,16 @@ def test_a_valid_file_loads_into_typed_questions(tmp_path: Path) -> None:
     assert qs[2].type == "unanswerable" and not qs[2].answerable
 
 
+def test_an_unanswerable_line_may_give_its_evidence_as_an_empty_string(tmp_path: Path) -> None:
+    empty = {"id": "q02", "question": "Who is the CEO?", "answerable": False, "key_facts": [], "evidence": ""}
+    missing = {"id": "q03", "question": "Who founded it?", "answerable": False}
+    qs = load_golden(write(tmp_path, GOOD, empty, missing))
+    assert [(q.id, q.evidence) for q in qs[1:]] == [("q02", ()), ("q03", ())]
+    # An answerable line still needs something to be scored by.
+    with pytest.raises(GoldenFileError, match="'evidence' must be"):
+        load_golden(write(tmp_path, {**GOOD, "key_facts": [["x"]], "evidence": ""}))
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
