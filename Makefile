@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint index install bench eval clean
+.PHONY: run test lint index install bench eval clean train-reader
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: install
 
 eval: index
 	$(BIN)/qa eval --llm extractive
+
+# Rebuilds qa/answer/models/reader-v1.* from the SQuAD pool (about an hour on two cores; see qa/train/reader.py).
+train-reader: install
+	$(BIN)/python -m qa.train.reader --work /tmp/qa-train-reader --steps 1200
 
 bench: index
 	$(BIN)/qa bench

@@ -19,9 +19,10 @@ from qa.answer.generate import finalize, settle
 from qa.answer.guard import StreamGuard
 from qa.answer.llm import ChatModel, LLMError
 from qa.answer.prompt import condense_messages, fit_prompt, rewrite_follow_up, usable_rewrite
+from qa.answer.reader import Reader
 from qa.config import Settings
 from qa.embed.model import Embedder
-from qa.errors import CorpusError
+from qa.errors import CorpusError, ModelUnavailableError
 from qa.followup import condense_by_rule, looks_like_follow_up
 from qa.index.build import build_index
 from qa.index.vectors import StoreFactory
@@ -31,6 +32,23 @@ from qa.retrieve import HybridRetriever
 from qa.types import Answer, Hit
 
 log = logging.getLogger(__name__)
+
+
+def _reader(name: str) -> tuple[Reader | None, str | None]:
+    """Return the trained reader (or None when it is off), and a notice when it could not be loaded.
+
+    A missing or damaged model file is no reason to stop answering: the feature scorer answers
+    instead, every answer says so, and ``qa doctor`` names the file and the command that rebuilds it.
+    """
+    if name.strip().lower() in ("off", "none", ""):
+        return None, None
+    from qa.answer.reader import load_reader
+
+    try:
+        return load_reader(name), None
+    except ModelUnavailableError as exc:
+        log.warning("%s; answering with the feature scorer", exc)
+        return None, f"{exc}; answered by the feature scorer instead"
 
 
 class Assistant:
@@ -52,8 +70,9 @@ class Assistant:
         from qa.answer.scorer import load_scorer
 
         rules = [r.strip() for r in settings.abstain_rules.split(",") if r.strip()]
+        reader, self.reader_notice = _reader(settings.reader)
         self.extractive = ExtractiveAnswerer(
-            embedder, load_scorer(settings.scorer), rules=rules, threshold=settings.answer_threshold
+            embedder, load_scorer(settings.scorer), rules=rules, threshold=settings.answer_threshold, reader=reader
         )
         self.backends = Backends(settings, chat)
 
@@ -131,6 +150,7 @@ class Assistant:
         question = clean_question(question, self.settings.max_question_chars)
         self.refresh()
         chat, notice = self.backends.select()
+        notice = "; ".join(n for n in (self.reader_notice, notice) if n) or None
         standalone = self._condense(question, history, chat)
         clock.lap("condense")
         qvec = self.embedder.embed([standalone])[0]

@@ -123,3 +123,21 @@ def test_the_answer_threshold_setting_decides_between_answering_and_refusing(
     assert strict.confidence < 1.0
     # Everything reaches 0: the same best sentence is quoted, cited.
     assert not lenient.abstained and lenient.citations and lenient.confidence == strict.confidence
+
+
+def test_a_broken_reader_falls_back_to_the_feature_scorer_with_a_notice(
+    seeds_in_memory: tuple[Settings, MemoryStores], tmp_path: object
+) -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    s, stores = seeds_in_memory
+    missing = Path(str(tmp_path)) / "reader-v9.json"
+    broken = Assistant.open(settings=replace(s, llm="extractive", reader=str(missing)), embedder=HashingEmbedder(),
+                            stores=stores).ask(WECHAT)  # fmt: skip
+    assert broken.notice and str(missing) in broken.notice and "feature scorer" in broken.notice
+    off = Assistant.open(settings=replace(s, llm="extractive", reader="off"), embedder=HashingEmbedder(),
+                         stores=stores).ask(WECHAT)  # fmt: skip
+    # Without the reader both answer alike, from the feature scorer; only the broken one says why.
+    assert off.notice is None or "reader" not in off.notice
+    assert broken.text == off.text and broken.confidence == off.confidence

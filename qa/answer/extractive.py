@@ -11,6 +11,7 @@ from qa.answer.citations import cite
 from qa.answer.corpus import CorpusStats
 from qa.answer.evidence import RULES, looks_like_injection, refusal
 from qa.answer.features import names
+from qa.answer.reader import Reader, pair_text
 from qa.answer.scorer import Scored, ScorerModel, extract, load_scorer
 from qa.config import DEFAULT_ABSTAIN_RULES
 from qa.errors import ConfigError
@@ -52,6 +53,8 @@ class ExtractiveAnswerer:
         ratio: float = 0.25,
         rules: Collection[str] = DEFAULT_RULES,
         threshold: float | None = None,
+        reader: Reader | None = None,
+        max_candidates: int = 24,
     ) -> None:
         if max_sentences <= 0 or not 0 < ratio <= 1:
             raise ConfigError("max_sentences must be positive and ratio in (0, 1]")
@@ -63,7 +66,13 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.ratio = ratio
         self.rules = tuple(rules)
-        self.threshold = self.scorer.threshold if threshold is None else threshold
+        # With the reader, probabilities (and so the threshold) are its calibrated ones; the feature
+        # scorer only pre-selects the sentences it reads (``max_candidates``: the reader's cost grows
+        # with each pair, and the feature scorer's best 24 hold the reader's choice nearly always).
+        self.reader = reader
+        self.max_candidates = max_candidates
+        own = reader.threshold if reader is not None else self.scorer.threshold
+        self.threshold = own if threshold is None else threshold
 
     def score(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> list[Scored]:
         """Return every candidate sentence of the hits with its probability, best first."""
@@ -77,7 +86,14 @@ class ExtractiveAnswerer:
             Scored(c, float(p), sims.get((c.passage.span.source, c.sentence.start), 0.0), i)
             for i, (c, p) in enumerate(zip(cands, probs, strict=True))
         ]
-        return sorted(scored, key=lambda s: (-s.probability, s.order))
+        scored.sort(key=lambda s: (-s.probability, s.order))
+        if self.reader is None or not scored:
+            return scored
+        kept = scored[: self.max_candidates]
+        texts = [_reader_text(s) for s in kept]
+        read = self.reader.probabilities(question, texts)
+        rescored = [Scored(s.candidate, float(p), s.similarity, s.order) for s, p in zip(kept, read, strict=True)]
+        return sorted(rescored, key=lambda s: (-s.probability, s.order))
 
     def answer(self, question: str, qvec: Sequence[float], hits: Sequence[Hit], stats: CorpusStats) -> Draft:
         scored = self.score(question, qvec, hits, stats)
@@ -206,6 +222,14 @@ class ExtractiveAnswerer:
             covered |= adds
             chosen.append((s.passage, s.sentence))
         return list(dict.fromkeys(chosen))
+
+
+def _reader_text(s: Scored) -> str:
+    """Return what the reader reads for a candidate (the same function built its training pairs)."""
+    c = s.candidate
+    return pair_text(
+        c.sentence.readable, c.passage.heading, c.prev.readable if c.prev else "", c.next.readable if c.next else ""
+    )
 
 
 def _announces(sentence: Sentence) -> bool:

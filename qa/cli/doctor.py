@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         _line(False, "index", exc.message, with_flags(exc.hint or "run: qa index", args))
         failures += 1
     failures += _embedding(s, manifest, args)
+    failures += _reader(s)
     if s.chroma_url:
         failures += _chroma_server(s, manifest)
     backends = ["ollama"] if s.llm in ("auto", "ollama") else ["openai"] if s.llm == "openai" else []
@@ -194,6 +195,33 @@ def _chroma_server(s: Any, manifest: dict[str, Any] | None) -> int:
     except QAError as exc:
         _line(False, "Chroma server", exc.message, exc.hint or "")
         return 1
+    return 0
+
+
+def _reader(s: Any) -> int:
+    """Report the trained reader (card, checksums, one pair scored); return 1 if it is configured and broken.
+
+    Answers still come without it (the feature scorer answers, with a notice), so a broken reader
+    is a failure of the check, not of the product.
+    """
+    from qa.answer.reader import REBUILD, Reader, card_path, damage
+    from qa.errors import ModelUnavailableError
+
+    if s.reader.strip().lower() in ("off", "none", ""):
+        _line(None, "reader", "off (QA_READER=off): the feature scorer picks the sentences")
+        return 0
+    path = card_path(s.reader)
+    try:
+        reader = Reader(path)
+        problem = damage(reader.card, reader.folder, full=True)
+        if problem:
+            raise ModelUnavailableError(problem, f"rebuild it: {REBUILD}")
+        p = float(reader.probabilities("Is the reader working?", ["The reader is working."])[0])
+    except ModelUnavailableError as exc:
+        _line(False, "reader", f"{exc.message}; answers fall back to the feature scorer", exc.hint or "")
+        return 1
+    _line(True, "reader", f"{reader.version} ({path}), checksums match, scores a pair (p {p:.2f}); "
+          f"answers at {reader.threshold:.3f}")  # fmt: skip
     return 0
 
 
